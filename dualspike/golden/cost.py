@@ -1,0 +1,103 @@
+"""Per-layer statistics and the DESIGN.md §3 cost model, computed alongside the golden model.
+
+A core with ``L`` lanes processes output channels in groups of ``L``; for each pixel, group and
+time step the slowest lane sets the pace, and a step with no matched pair still costs one cycle
+(the bias "bubble")::
+
+    cycles(layer) = Σ_pixels Σ_groups Σ_t  max_lane( max(1, pairs[t, pixel, channel]) )
+
+``pairs`` counts (spike = 1, weight ≠ 0) pairs in the window; for a ``bitplane`` input every plane's
+bits count. A first layer with a static input (``binary`` or ``bitplane``) computes its current once
+and reuses it, so its pairs count at ``t = 0`` only and each later step costs one cycle.
+The frame interval is the largest ``cycles`` over the layers; the pair bound is
+``Σ pairs / Σ lanes``; utilization = pair bound / frame interval.
+"""
+from typing import List, NamedTuple, Optional
+
+import numpy as np
+
+from .layers import bit_planes, current
+
+
+class LayerStats(NamedTuple):
+    """Per-frame figures of one layer (arrays are ``[N]``)."""
+
+    pairs: np.ndarray                  # matched (spike, non-zero weight) pairs
+    dense_synops: int                  # fan_in × neurons × T
+    spike_density: Optional[np.ndarray]  # output spikes / (neurons × T), None for a membrane readout
+    lanes: Optional[int] = None
+    cycles: Optional[np.ndarray] = None   # cost model for `lanes`
+    dense_cycles: Optional[int] = None    # the same lanes without any skipping
+
+
+class ModelStats(NamedTuple):
+    layers: List[LayerStats]
+    frame_cycles: Optional[np.ndarray]    # [N] the slowest core per frame
+    pair_bound: Optional[np.ndarray]      # [N] Σ pairs / Σ lanes
+    utilization: Optional[np.ndarray]     # [N] pair_bound / frame_cycles
+
+    def summary(self):
+        """Means over the batch, as plain Python numbers (JSON-ready)."""
+        d = {"layers": [{"pairs": float(l.pairs.mean()), "dense_synops": l.dense_synops,
+                         "spike_density": None if l.spike_density is None else float(l.spike_density.mean()),
+                         "lanes": l.lanes,
+                         "cycles": None if l.cycles is None else float(l.cycles.mean()),
+                         "dense_cycles": l.dense_cycles} for l in self.layers]}
+        if self.frame_cycles is not None:
+            d.update(frame_cycles=float(self.frame_cycles.mean()), pair_bound=float(self.pair_bound.mean()),
+                     utilization=float(self.pair_bound.mean() / self.frame_cycles.mean()))
+        return d
+
+
+def pair_counts(spec, i, frames, static, wmat, T, n):
+    """Matched pairs ``[T', N, H, W, Co]`` (``T' = 1`` for a static input)."""
+    kind = spec.layers[i].kind
+    mask = (wmat != 0).astype(np.int8)
+    if static and spec.encoding == "bitplane":
+        planes = bit_planes(frames, spec.input_bits)
+        p = current(kind, planes.reshape(-1, *frames.shape[1:]), mask)
+        return p.reshape(spec.input_bits, n, *p.shape[1:]).sum(axis=0)[None]
+    p = current(kind, frames, mask)
+    return p.reshape(1 if static else T, n, *p.shape[1:])
+
+
+def layer_cycles(pairs, lanes, T, static):
+    """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``."""
+    tt, n, h, w, co = pairs.shape
+    groups = -(-co // lanes)
+    p = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
+    p[..., :co] = pairs
+    per = np.maximum(p, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1)
+    cycles = per.sum(axis=(0, 2, 3, 4))
+    if static:
+        cycles = cycles + (T - 1) * h * w * groups
+    return cycles
+
+
+def dense_cycles(spec, i, lanes, T, static):
+    (_, h, w), _ = spec.layer_shapes()[i]
+    if spec.layers[i].kind == "fc":
+        h = w = 1
+    groups = -(-spec.layers[i].out_channels // lanes)
+    r = spec.fan_in(i)
+    per_pixel = (r * (spec.input_bits if spec.encoding == "bitplane" else 1) + T - 1) if static else r * T
+    return h * w * groups * per_pixel
+
+
+def layer_stats(spec, i, frames, static, wmat, T, n, lanes=None):
+    pairs = pair_counts(spec, i, frames, static, wmat, T, n)
+    (_, h, w), _ = spec.layer_shapes()[i]
+    neurons = spec.layers[i].out_channels * (h * w if spec.layers[i].kind == "conv" else 1)
+    st = LayerStats(pairs.sum(axis=(0, 2, 3, 4)), spec.fan_in(i) * neurons * T, None)
+    if lanes is not None:
+        st = st._replace(lanes=int(lanes), cycles=layer_cycles(pairs, lanes, T, static),
+                         dense_cycles=dense_cycles(spec, i, lanes, T, static))
+    return st
+
+
+def model_stats(layers, lanes):
+    if lanes is None:
+        return ModelStats(layers, None, None, None)
+    frame = np.max([l.cycles for l in layers], axis=0)
+    bound = np.sum([l.pairs for l in layers], axis=0) / float(sum(lanes))
+    return ModelStats(layers, frame, bound, bound / frame)

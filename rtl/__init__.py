@@ -1,0 +1,1 @@
+"""Hardware track (MyHDL): blocks and the accelerator generator. Install dualspike[rtl]."""

@@ -1,0 +1,1 @@
+"""RTL building blocks, one module per generated Verilog module."""

@@ -1,0 +1,1 @@
+"""Training track (torch): LIF layers, gradient rewiring, LSQ, export. Install dualspike[train]."""
