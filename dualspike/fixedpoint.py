@@ -14,7 +14,7 @@ generator's constants all import from here, so a change here changes every stage
 >>> int(saturate(40000, 16)), int(saturate(-40000, 16))
 (32767, -32768)
 >>> int(shift_right(-3, 1)), int(leak(-3, 1)), int(leak(5, 0))
-(-2, 2, 0)
+(-2, -2, 0)
 >>> [float(x) for x in round_half(np.array([0.5, 1.5, -0.5, -2.5]), HALF_EVEN)]
 [0.0, 2.0, -0.0, -2.0]
 """
