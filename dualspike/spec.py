@@ -168,6 +168,7 @@ class ModelSpec:
     def to_dict(self):
         d = dataclasses.asdict(self)
         d["input_shape"] = list(self.input_shape)
+        d["layers"] = list(d["layers"])
         return d
 
     def to_json(self, indent=None):
@@ -186,7 +187,7 @@ class ModelSpec:
             raise SpecError(f"a spec must be a JSON object, got {type(d).__name__}")
         _reject_unknown("spec", d, cls)
         d = dict(d)
-        if "layers" not in d or not isinstance(d["layers"], list):
+        if "layers" not in d or not isinstance(d["layers"], (list, tuple)):
             raise SpecError("layers: missing or not a list")
         layers = []
         for i, ld in enumerate(d["layers"]):
