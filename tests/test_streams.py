@@ -1,0 +1,80 @@
+"""Stream word formats: frame packing, weight stream and output words, checked bit by bit."""
+import zlib
+
+import numpy as np
+import pytest
+
+from dualspike import bitmap, streams
+from dualspike.accel import AcceleratorDescription
+from dualspike.errors import InputError, SpecError
+from dualspike.model import random_model
+from dualspike.spec import builtin
+
+
+def test_image_frames_are_channels_last_bytes():
+    spec = builtin("scnn9-cifar")
+    x = np.random.default_rng(0).integers(0, 256, (2, 3, 32, 32), dtype=np.uint8)
+    words = streams.pack_frames(spec, x, 4)
+    assert words.shape == (2, streams.frame_words(spec, 4)) == (2, 384)
+    raw = words.astype("<u8").view(np.uint8).reshape(2, -1)
+    assert raw[1, 3 * (5 * 32 + 7) + 2] == x[1, 2, 5, 7]        # pixel (5, 7), channel 2
+
+
+def test_event_frames_are_bits_t_major():
+    spec = builtin("scnn7-dvs")
+    x = (np.random.default_rng(1).random((2, 3, 2, 32, 32)) < 0.2).astype(np.uint8)
+    words = streams.pack_frames(spec, x, 4)
+    raw = words.astype("<u8").view(np.uint8).reshape(2, -1)
+    assert streams.pixel_bytes(spec, 4) == 1
+    for n, t, c, h, w in [(0, 0, 0, 0, 0), (1, 2, 1, 31, 30), (1, 1, 0, 4, 9)]:
+        assert (raw[n, h * 32 + w] >> (t * 2 + c)) & 1 == x[n, t, c, h, w]
+    assert not (raw >> 6).any()                                 # t = 3 unused when T = 3
+    with pytest.raises(InputError, match="T_MAX = 2"):
+        streams.pack_frames(spec, x, 2)
+
+
+def test_weight_stream_layout_and_crc():
+    model = random_model(builtin("scnn5-mnist"), 0.06, seed=3)
+    words = streams.weight_stream(model)
+    packed = bitmap.pack(model)
+    pos = 0
+    for i, p in enumerate(packed):
+        head = int(words[pos])
+        co, nnz = p.masks.shape[0], len(p.values)
+        assert head >> 56 == 0xA5 and (head >> 48) & 0xFF == i and (head >> 32) & 0xFFFF == co
+        assert head & 0xFFFFFFFF == nnz
+        pos += 1
+        assert np.array_equal(words[pos:pos + p.masks.size], p.masks.reshape(-1))
+        pos += p.masks.size
+        first = int(words[pos])
+        assert [((first >> (4 * k)) & 0xF) for k in range(min(16, nnz))] == [v & 0xF for v in p.values[:16]]
+        pos += -(-nnz // 16)
+        params = words[pos:pos + co].astype(np.uint64)
+        assert np.array_equal((params & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32), p.bias)
+        assert np.array_equal((params >> np.uint64(32)).astype(np.uint32).view(np.int32), p.threshold)
+        pos += co
+    assert pos == len(words)
+    assert streams.weight_crc(words) == zlib.crc32(words.astype("<u8").tobytes())
+
+
+def test_output_words():
+    v = np.array([[-1, 5, 0], [7, -300, 2]], np.int32)
+    assert np.array_equal(streams.unpack_output(v.view(np.uint32).ravel(), 2, 3), v)
+    with pytest.raises(InputError, match="2 frames × 4 classes"):
+        streams.unpack_output(v.ravel(), 2, 4)
+
+
+def test_accelerator_description_round_trip(tmp_path):
+    d = AcceleratorDescription.for_spec(builtin("scnn5-mnist"), [8, 32, 16, 8, 2], [100, 900, 1800, 3600, 600],
+                                        board="kv260", fclk_mhz=200.0, build={"git": "abc"})
+    d.save(tmp_path / "a.json")
+    again = AcceleratorDescription.load(tmp_path / "a.json")
+    assert again == d and again.frame_words == 98 and again.registers["T"] == 0x18
+    bad = d.to_dict()
+    bad["spec_hash"] = "0x00000000"
+    with pytest.raises(SpecError, match="spec_hash"):
+        AcceleratorDescription.from_dict(bad)
+    with pytest.raises(SpecError, match="one entry per layer"):
+        AcceleratorDescription.for_spec(builtin("scnn5-mnist"), [1], [1])
+    with pytest.raises(SpecError, match="unknown key"):
+        AcceleratorDescription.from_dict({**d.to_dict(), "lane": 3})
