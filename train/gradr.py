@@ -1,0 +1,121 @@
+"""Gradient rewiring (Chen et al., IJCAI 2021, "Pruning of deep spiking neural networks through
+gradient rewiring"), as an optimizer.
+
+Every rewired parameter ``w`` (conv/fc weights and biases) is reparametrised by a hidden ``θ`` and a
+sign ``σ`` frozen at initialisation: ``w = σ · relu(θ)``; a connection is pruned while ``θ ≤ 0``.
+The gradient of ``θ`` is *rewired* to ``σ · ∂L/∂w`` (the relu is passed straight through), so a
+pruned connection keeps receiving gradient and grows back when the data asks for it. The Adam
+moments are those of ``∂L/∂w``. ``θ`` carries a Laplace prior ``p(θ) ∝ exp(-|θ - μ| / b)``; its
+location follows from the target sparsity ``p``: the prior puts mass ``p`` below 0 when
+``μ = b · ln(2·(1 - p))`` (``b`` = mean ``|θ|`` at initialisation, per tensor). With weight decay
+``λ`` on ``θ`` (FireFly-S) one step is, with Adam's bias-corrected moments of ``g = ∂L/∂w``::
+
+    m ← β1·m + (1-β1)·g          v ← β2·v + (1-β2)·g²
+    θ ← θ - η · ( σ · m̂ / (√v̂ + ε)  +  α · sign(θ - μ)  +  λ · θ )
+    w ← σ · relu(θ)
+
+``α`` is the prior strength (in units of Adam's step) and ``μ`` moves with the sparsity schedule
+(``group["sparsity"]``). Parameter groups with ``rewire=False`` (e.g. LSQ scales) get plain Adam.
+"""
+import math
+
+import torch
+from torch.optim import Optimizer
+
+from dualspike.errors import DualspikeError
+
+
+class TrainError(DualspikeError, ValueError):
+    """A training option or data set is invalid."""
+
+
+def check_sparsity(p):
+    """Validate a target sparsity: a number in [0, 1)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= float(p) < 1.0) \
+            or math.isnan(float(p)):
+        raise TrainError(f"target sparsity = {p!r} must be a number in [0, 1) (0.94 prunes 94 % "
+                         "of the weights)")
+    return float(p)
+
+
+def laplace_location(b, sparsity):
+    """``μ = b · ln(2(1 - p))``: the location for which a Laplace(μ, b) has mass ``p`` below 0
+    (``μ ≤ 0`` for ``p ≥ 0.5``; for ``p < 0.5`` the formula gives ``μ > 0``)."""
+    return b * math.log(2.0 * (1.0 - check_sparsity(sparsity)))
+
+
+class GradRewiring(Optimizer):
+    """Adam with gradient rewiring for the groups with ``rewire=True``.
+
+    Group options: ``lr``, ``betas``, ``eps``, ``rewire`` (bool), ``sparsity`` (the current
+    scheduled sparsity p, sets μ), ``prior`` (α), ``weight_decay`` (λ, on θ for rewired groups,
+    L2 added to the gradient otherwise). The hidden ``θ``, ``σ`` and ``b`` live in the optimizer
+    state (so they are saved with :meth:`state_dict`) and the parameter always holds ``σ·relu(θ)``.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, rewire=True, sparsity=0.0,
+                 prior=0.0, weight_decay=0.0):
+        check_sparsity(sparsity)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, rewire=rewire, sparsity=sparsity,
+                                      prior=prior, weight_decay=weight_decay))
+        for group in self.param_groups:
+            if group["rewire"]:
+                for p in group["params"]:
+                    self._init_hidden(p)
+
+    @torch.no_grad()
+    def _init_hidden(self, p):
+        st = self.state[p]
+        st["sign"] = torch.where(p >= 0, 1.0, -1.0).to(p)
+        st["theta"] = p.abs().clone()
+        b = float(p.abs().mean())
+        st["b"] = b if b > 0 else 1e-3
+
+    def hidden(self, p):
+        """``(θ, σ)`` of a rewired parameter."""
+        return self.state[p]["theta"], self.state[p]["sign"]
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            b1, b2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None and not group["rewire"]:
+                    continue
+                g = p.grad if p.grad is not None else torch.zeros_like(p)
+                st = self.state[p]
+                if "step" not in st:
+                    st["step"] = 0
+                if "m" not in st:
+                    st["m"], st["v"] = torch.zeros_like(p), torch.zeros_like(p)
+                if not group["rewire"] and group["weight_decay"]:
+                    g = g + group["weight_decay"] * p
+                st["step"] += 1
+                st["m"].mul_(b1).add_(g, alpha=1 - b1)
+                st["v"].mul_(b2).addcmul_(g, g, value=1 - b2)
+                mh = st["m"] / (1 - b1 ** st["step"])
+                vh = st["v"] / (1 - b2 ** st["step"])
+                adam = mh / (vh.sqrt() + group["eps"])
+                if not group["rewire"]:
+                    p.add_(adam, alpha=-group["lr"])
+                    continue
+                theta, sign = st["theta"], st["sign"]
+                mu = laplace_location(st["b"], group["sparsity"])
+                upd = sign * adam + group["prior"] * torch.sign(theta - mu) + group["weight_decay"] * theta
+                theta.add_(upd, alpha=-group["lr"])
+                p.copy_(sign * theta.clamp_min(0))
+        return loss
+
+    def sparsity(self):
+        """``(zeros, total)`` over the rewired parameters (θ ≤ 0)."""
+        z = n = 0
+        for group in self.param_groups:
+            if group["rewire"]:
+                for p in group["params"]:
+                    z += int((self.state[p]["theta"] <= 0).sum())
+                    n += p.numel()
+        return z, n
