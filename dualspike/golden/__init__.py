@@ -48,13 +48,43 @@ def _to_nchw(a, T, n):
     return np.ascontiguousarray(a.transpose(1, 0, 4, 2, 3))
 
 
+CHUNK = 8   # frames per pass: small enough that a layer's maps stay in cache
+
+
 def run(model, x, T=None, trace=False, stats=False, lanes=None):
     """Run ``model`` on a batch ``x`` (see :mod:`dualspike.golden.encode` for shapes).
 
     ``T`` overrides the spec's time steps (runtime T). ``trace=True`` returns per-layer
     :class:`LayerTrace`; ``stats=True`` (or ``lanes`` given) returns :class:`ModelStats` with
     pairs, spike densities and, for a lanes-per-layer allocation, the cost-model cycles.
+    The batch is processed :data:`CHUNK` frames at a time; results are the same for any chunking.
     """
+    check_input(model.spec, x)
+    parts = [_run(model, x[a:a + CHUNK], T, trace, stats, lanes) for a in range(0, max(1, len(x)), CHUNK)]
+    return parts[0] if len(parts) == 1 else _merge(parts, lanes)
+
+
+def _cat(arrays):
+    return None if arrays[0] is None else np.concatenate(arrays)
+
+
+def _merge(parts, lanes):
+    traces = None
+    if parts[0].traces is not None:
+        traces = [LayerTrace(*(_cat([p.traces[i][f] for p in parts]) for f in range(3)))
+                  for i in range(len(parts[0].traces))]
+    st = None
+    if parts[0].stats is not None:
+        layers = [parts[0].stats.layers[i]._replace(
+            pairs=_cat([p.stats.layers[i].pairs for p in parts]),
+            spike_density=_cat([p.stats.layers[i].spike_density for p in parts]),
+            cycles=_cat([p.stats.layers[i].cycles for p in parts])) for i in range(len(parts[0].stats.layers))]
+        st = model_stats(layers, lanes)
+    logits = np.concatenate([p.logits for p in parts])
+    return Result(logits, np.argmax(logits, axis=1), traces, st)
+
+
+def _run(model, x, T, trace, stats, lanes):
     spec = model.spec
     T = spec.T if T is None else T
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
@@ -76,8 +106,10 @@ def run(model, x, T=None, trace=False, stats=False, lanes=None):
             logits = cur.sum(axis=0).reshape(n, -1)
             spikes = None
         else:
-            p = LIFParams(lp.threshold.astype(np.int64), ls.leak, ls.reset, ls.vbits)
-            spikes = lif_run(cur, p)                                    # [T, N, H, W, Co]
+            bound = int(np.abs(wmat).sum(axis=0).max(initial=0)) * x_max + int(np.abs(lp.bias).max())
+            dtype = np.int32 if bound < (1 << 29) and ls.vbits <= 28 else np.int64
+            p = LIFParams(lp.threshold.astype(dtype), ls.leak, ls.reset, ls.vbits)
+            spikes = lif_run(cur, p, dtype)                                  # [T, N, H, W, Co]
             if last:
                 logits = spikes.sum(axis=0, dtype=np.int64).reshape(n, -1)
         if stats or lanes is not None:

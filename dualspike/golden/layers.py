@@ -32,36 +32,52 @@ def _gemm_dtype(x_max, w_max, fan_in):
 
 
 def windows(x):
-    """``[M, H, W, C]`` -> ``[M, H, W, 9*C]``: each pixel's zero-padded 3×3 window, (ky, kx, c) order."""
+    """``[M, H, W, C]`` -> ``[M, H, W, 9*C]``: each pixel's zero-padded 3×3 window in (ky, kx, c)
+    order — what the line buffer emits for a pixel."""
     m, h, w, c = x.shape
-    pad = KERNEL // 2
-    xp = np.zeros((m, h + 2 * pad, w + 2 * pad, c), dtype=x.dtype)
-    xp[:, pad:pad + h, pad:pad + w] = x
+    xp = np.zeros((m, h + 2, w + 2, c), dtype=x.dtype)
+    xp[:, 1:h + 1, 1:w + 1] = x
     return np.concatenate([xp[:, ky:ky + h, kx:kx + w] for ky in range(KERNEL) for kx in range(KERNEL)],
                           axis=-1)
 
 
+def row_windows(x):
+    """``[M, H, W, C]`` -> ``[M, H, W, 3*C]``: each pixel's zero-padded 1×3 row, (kx, c) order."""
+    m, h, w, c = x.shape
+    xp = np.zeros((m, h, w + 2, c), dtype=x.dtype)
+    xp[:, :, 1:w + 1] = x
+    return np.concatenate([xp[:, :, kx:kx + w] for kx in range(KERNEL)], axis=-1)
+
+
 def conv_current(x, wmat, x_max=1):
     """Synaptic current of a 3×3/p1 conv: ``x`` ``[M, H, W, Ci]`` non-negative ints, ``wmat``
-    ``[9*Ci, Co]`` -> int64 ``[M, H, W, Co]`` (bias not included)."""
+    ``[9*Ci, Co]`` in (ky, kx, ci) order -> int32 ``[M, H, W, Co]`` (bias not included).
+
+    One GEMM of the 1×3 row windows against the three kernel rows side by side gives, per pixel,
+    the partial sums of rows ky = 0, 1, 2; the output row y adds row ky's partial of input row
+    ``y + ky - 1`` (zero outside the map).
+    """
     m, h, w, ci = x.shape
     r, co = wmat.shape
     dt = _gemm_dtype(x_max, max(1, int(np.abs(wmat).max(initial=0))), r)
-    wf = wmat.astype(dt)
-    out = np.empty((m, h, w, co), dtype=np.int64)
-    step = max(1, _CHUNK_BYTES // max(1, h * w * r * np.dtype(dt).itemsize))
+    w3 = np.concatenate([wmat[ky * 3 * ci:(ky + 1) * 3 * ci] for ky in range(KERNEL)], axis=1).astype(dt)
+    out = np.empty((m, h, w, co), dtype=np.int32)
+    step = max(1, _CHUNK_BYTES // max(1, h * w * 3 * max(ci, co) * np.dtype(dt).itemsize))
     for a in range(0, m, step):
-        win = windows(x[a:a + step].astype(dt))
-        out[a:a + step] = np.rint(win @ wf)
+        g = (row_windows(x[a:a + step].astype(dt)) @ w3).reshape(-1, h, w, KERNEL, co)
+        acc = g[:, :, :, 1].copy()
+        acc[:, 1:] += g[:, :-1, :, 0]
+        acc[:, :-1] += g[:, 1:, :, 2]
+        out[a:a + step] = acc
     return out
 
 
 def fc_current(x, wmat, x_max=1):
-    """Synaptic current of an fc layer: ``x`` ``[M, H, W, C]`` -> int64 ``[M, 1, 1, Co]``."""
+    """Synaptic current of an fc layer: ``x`` ``[M, H, W, C]`` -> int32 ``[M, 1, 1, Co]``."""
     m = x.shape[0]
     r, co = wmat.shape
     dt = _gemm_dtype(x_max, max(1, int(np.abs(wmat).max(initial=0))), r)
-    return np.rint(x.reshape(m, -1).astype(dt) @ wmat.astype(dt)).astype(np.int64).reshape(m, 1, 1, co)
+    return (x.reshape(m, -1).astype(dt) @ wmat.astype(dt)).astype(np.int32).reshape(m, 1, 1, co)
 
 
 def current(kind, x, wmat, x_max=1):

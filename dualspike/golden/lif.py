@@ -52,9 +52,13 @@ def lif_step(i, state, p):
     return s, reset(h, s, p)
 
 
-def lif_run(currents, p):
-    """Run ``T`` steps over ``currents`` ``[T, ...]`` (int64); return spikes ``[T, ...]`` as uint8."""
-    state = LIFState(np.zeros(currents.shape[1:], dtype=np.int64))
+def lif_run(currents, p, dtype=np.int64):
+    """Run ``T`` steps over integer ``currents`` ``[T, ...]``; return spikes ``[T, ...]`` as uint8.
+
+    ``dtype`` holds the membrane and ``H``; the caller picks int32 when ``|V| + |V >> k| + |I|``
+    cannot overflow it (it is exact either way)."""
+    state = LIFState(np.zeros(currents.shape[1:], dtype=dtype))
+    currents = currents.astype(dtype, copy=False)
     spikes = np.empty(currents.shape, dtype=np.uint8)
     for t in range(currents.shape[0]):
         s, state = lif_step(currents[t], state, p)
