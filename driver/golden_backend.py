@@ -1,0 +1,76 @@
+"""``GoldenAccelerator``: the driver API backed by the numpy golden model (no pynq, no board).
+
+Same calls as :class:`~dualspike.driver.SnnAccelerator` — ``check``, ``load_weights``, ``set_T``,
+``batch_size``, the staged pipeline, ``run``/``classify``, ``layer_counters``, ``throughput_test`` —
+so notebooks and CI run anywhere. Throughput is the host's; there is no clock and no watts unless
+the caller supplies a meter.
+"""
+import numpy as np
+
+from dualspike import golden, streams
+from dualspike.errors import InputError
+
+from .accelerator import check_model
+from .base import AcceleratorBase
+from .errors import WeightLoadError
+
+
+class GoldenAccelerator(AcceleratorBase):
+    backend = "golden"
+
+    def __init__(self, desc):
+        super().__init__(desc)
+        self.model = None
+        self.fclk_mhz = None
+        self._T = desc.spec.T
+        self._in = None
+        self._out = None
+        self._stats = None
+
+    def check(self):
+        return True
+
+    def load_weights(self, model, timeout=None):
+        check_model(self.desc, model)
+        self.model = model
+        return streams.weight_crc(streams.weight_stream(model))
+
+    @property
+    def T(self):
+        return self._T
+
+    def set_T(self, T):
+        if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not 1 <= T <= self.desc.t_max:
+            raise InputError(f"T = {T!r} must be an int in 1..T_MAX = {self.desc.t_max}")
+        self._T = int(T)
+
+    def pack_input(self, x):
+        return x
+
+    def copy_in(self, packed):
+        self._in = packed
+
+    def execute_on_buffers(self, n):
+        if self.model is None:
+            raise WeightLoadError("no weights loaded: call load_weights(model) first")
+        r = golden.run(self.model, self._in[:n], T=self._T, stats=True)
+        self._out, self._stats = r.logits, r.stats
+
+    def copy_out(self, n):
+        return self._out[:n]
+
+    def unpack_output(self, raw, n):
+        return np.asarray(raw, dtype=np.int32).reshape(n, self.spec.num_classes)
+
+    def layer_counters(self):
+        """Per-layer spikes and pairs of the last frame run (as the registers would hold them)."""
+        if self._stats is None:
+            n = len(self.spec.layers)
+            return {"spikes": [0] * n, "pairs": [0] * n}
+        spikes, pairs = [], []
+        for i, st in enumerate(self._stats.layers):
+            pairs.append(int(st.pairs[-1]))
+            neurons = st.dense_synops // (self.spec.fan_in(i) * self._T)      # before pooling
+            density = 0.0 if st.spike_density is None else float(st.spike_density[-1])
+            spikes.append(int(round(density * neurons * self._T)))
+        return {"spikes": spikes, "pairs": pairs}
