@@ -1,0 +1,231 @@
+"""The accelerator generator: spec + board + lanes → ``dualspike_top.v`` + accelerator description JSON.
+
+>>> from dualspike.spec import builtin
+>>> desc = generate(builtin("scnn5-mnist"), "build/scnn5", lanes=[4, 16, 16, 8, 2])   # doctest: +SKIP
+
+``lanes`` is a list (one per layer) or ``"auto"``: :func:`auto_lanes` measures the model's matched
+pairs on sample inputs with the golden model and grows the slowest layer's lanes while the
+resource estimate (:func:`estimate_resources`) stays within the board's LUT and BRAM budget.
+``capacities`` (non-zero weights per layer the value memories hold) default to the dense count
+when it fits the board, so any retrained model of the same shape loads at run time.
+"""
+import json
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+from dualspike import golden
+from dualspike.accel import BOARDS, AcceleratorDescription
+from dualspike.errors import SpecError
+from dualspike.golden.cost import layer_cycles, pair_counts
+from dualspike.golden.encode import encode
+from dualspike.golden.layers import receptive_field_matrix
+
+MODULE = "dualspike_top"
+LUT_BUDGET, BRAM_BUDGET = 0.70, 0.80
+
+
+# ---- resources (an estimate, calibrated against yosys in benchmarks/accel_report.py) ----------
+def estimate_resources(spec, lanes, capacities, t_max):
+    """``{"luts", "bram36"}`` estimate of a build. Per lane: the detector over one 64-bit mask word
+    (AND, lowest-set-bit, prefix popcount), the accumulator and the LIF unit; per layer: the line
+    buffer and the control; memories in 36 Kb BRAMs (masks 64 bits wide, values 4 bits)."""
+    luts, bram = 2500, 0.0                                  # AXI, loader, adapters
+    for i, (ls, L, cap) in enumerate(zip(spec.layers, lanes, capacities)):
+        (c, h, w), _ = spec.layer_shapes()[i]
+        words = -(-spec.fan_in(i) // 64)
+        luts += 400 + L * (330 + 2 * ls.vbits + 8 * min(words, 9))
+        co = ls.out_channels
+        mask_bits = co * words * 64
+        bram += max(L, 1) * max(1, -(-mask_bits // L // 36864))     # one mask RAM per lane
+        bram += max(1, -(-cap * ls.wbits // 36864)) if L <= 4 else L * 0.5
+        if ls.kind == "conv":
+            lb_bits = (2 * w + 3) * t_max * c
+            bram += 0 if lb_bits < 4096 else -(-lb_bits // 36864)
+    return {"luts": int(luts), "bram36": float(bram)}
+
+
+def fits(board, res):
+    b = BOARDS[board]
+    return res["luts"] <= LUT_BUDGET * b["luts"] and res["bram36"] <= BRAM_BUDGET * b["bram36"]
+
+
+def default_capacities(spec, board="pynq-z2"):
+    """Dense capacities when the value memories fit half the board's BRAM, else 25 % density."""
+    dense = [spec.fan_in(i) * ls.out_channels for i, ls in enumerate(spec.layers)]
+    bits = sum(d * ls.wbits for d, ls in zip(dense, spec.layers))
+    if bits <= 0.5 * BOARDS[board]["bram36"] * 36864:
+        return dense
+    return [max(16, -(-d // 4)) for d in dense]
+
+
+# ---- lanes ------------------------------------------------------------------------------------
+class PairProfile:
+    """Matched pairs per (t, frame, pixel, channel) of every layer on sample inputs ``x``: the cost
+    model for any lanes-per-layer allocation without re-running the network."""
+
+    def __init__(self, model, x, T=None):
+        spec = model.spec
+        self.spec, self.T = spec, spec.T if T is None else T
+        r = golden.run(model, x, T=self.T, trace=True)
+        frames, static, _ = encode(spec, x, self.T)
+        n = x.shape[0]
+        self.pairs, self.static = [], []
+        for i, lp in enumerate(model.layers):
+            wmat = receptive_field_matrix(spec, i, lp.weight)
+            self.pairs.append(pair_counts(spec, i, frames, static, wmat, self.T, n))
+            self.static.append(static)
+            if i + 1 < len(model.layers):
+                o = r.traces[i].out                               # [N, T, C, H, W]
+                frames = np.ascontiguousarray(o.transpose(1, 0, 3, 4, 2)).reshape(-1, *o.shape[3:], o.shape[2])
+                static = False
+
+    def cycles(self, i, lanes):
+        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i]).mean())
+
+    def frame_cycles(self, lanes):
+        return max(self.cycles(i, L) for i, L in enumerate(lanes))
+
+
+def _next_lanes(co, L):
+    """The smallest lane count above ``L`` that lowers the number of channel groups."""
+    groups = -(-co // L)
+    if groups <= 1:
+        return None
+    return -(-co // (groups - 1))
+
+
+def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_steps=200):
+    """Lanes per layer minimising the cost-model frame interval under the board budget.
+
+    Greedy: start at one lane per layer; repeatedly give the slowest layer the next lane count
+    that removes a channel group, while :func:`estimate_resources` fits the budget. ``x``: sample
+    inputs (default: 32 random ones of the spec's shape). Returns ``(lanes, profile)``.
+    """
+    spec = model.spec
+    if x is None:
+        x = _sample_inputs(spec, 32)
+    caps = capacities or default_capacities(spec, board)
+    t_max = t_max or spec.T
+    prof = PairProfile(model, x)
+    lanes = [1] * len(spec.layers)
+    cyc = [prof.cycles(i, 1) for i in range(len(lanes))]
+    for _ in range(max_steps):
+        slow = int(np.argmax(cyc))
+        nxt = _next_lanes(spec.layers[slow].out_channels, lanes[slow])
+        if nxt is None:
+            break
+        trial = list(lanes)
+        trial[slow] = nxt
+        if not fits(board, estimate_resources(spec, trial, caps, t_max)):
+            break
+        lanes = trial
+        cyc[slow] = prof.cycles(slow, nxt)
+    return lanes, prof
+
+
+def _sample_inputs(spec, n, seed=0):
+    rng = np.random.default_rng(seed)
+    c, h, w = spec.input_shape
+    if spec.encoding == "events":
+        return (rng.random((n, spec.T, c, h, w)) < 0.1).astype(np.uint8)
+    if spec.input_shape == (1, 28, 28):
+        try:
+            from dualspike.data import default_mnist
+            return default_mnist("test")[0][:n]
+        except Exception:                                      # noqa: BLE001 - fall back to noise
+            pass
+    return rng.integers(0, 256, (n, c, h, w), dtype=np.uint8)
+
+
+# ---- generation -------------------------------------------------------------------------------
+def _git_sha():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__)), timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def resolve_chain(chain):
+    if callable(chain):
+        return chain
+    if chain == "passthrough":
+        from .passthrough import passthrough_cores
+        return passthrough_cores
+    if chain == "cores":
+        from .chain import core_chain
+        return core_chain
+    raise ValueError(f"chain = {chain!r}: use 'cores', 'passthrough' or a block factory")
+
+
+def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False, t_max=None,
+             capacities=None, fclk_mhz=None, chain="cores", sample=None):
+    """Write ``outdir/dualspike_top.v`` and ``outdir/dualspike_top.json``; return the description.
+
+    ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — used by ``lanes="auto"``
+    (pair statistics) and, with ``bake=True``, stored as the weight RAMs' initial contents.
+    """
+    from myhdl import Signal
+
+    from .axil_regs import AxiLite
+    from .top import AxiStream, TopConfig, accelerator_top
+
+    if board not in BOARDS:
+        raise SpecError(f"board = {board!r} is not one of {', '.join(BOARDS)}")
+    if model is not None and model.spec != spec:
+        raise SpecError(f"the model's spec ({model.spec.name}) differs from the spec to build ({spec.name})")
+    if bake and model is None:
+        raise SpecError("bake=True needs a model whose weights become the initial RAM contents")
+    t_max = spec.T if t_max is None else int(t_max)
+    caps = list(capacities) if capacities is not None else default_capacities(spec, board)
+    if model is not None:
+        over = [(i, n, c) for i, (n, c) in enumerate(zip(model.nonzeros(), caps)) if n > c]
+        if over:
+            raise SpecError("model over capacity: " + ", ".join(f"layer {i} has {n} non-zeros > {c}"
+                                                                for i, n, c in over))
+    if isinstance(lanes, str):
+        if lanes != "auto":
+            raise SpecError(f"lanes = {lanes!r}: give a list of ints or 'auto'")
+        if model is None:
+            from dualspike.model import random_model
+            model_for_stats = random_model(spec, 0.06, 0)
+        else:
+            model_for_stats = model
+        lanes, _ = auto_lanes(model_for_stats, board, sample, caps, t_max)
+    lanes = [int(v) for v in lanes]
+    if len(lanes) != len(spec.layers) or any(not 1 <= L <= ls.out_channels for L, ls in zip(lanes, spec.layers)):
+        raise SpecError(f"lanes = {lanes}: one per layer, each in 1..out_channels "
+                        f"({[ls.out_channels for ls in spec.layers]})")
+    cfg = TopConfig(spec, tuple(lanes), tuple(caps), t_max, resolve_chain(chain),
+                    model if bake else None)
+    os.makedirs(outdir, exist_ok=True)
+    top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
+    with tempfile.TemporaryDirectory() as tmp:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            top.convert(hdl="Verilog", path=tmp, name=MODULE, initial_values="skip_zero_mem_init",
+                        testbench=False)
+        with open(os.path.join(tmp, MODULE + ".v")) as f:
+            verilog = f.read()
+    with open(os.path.join(outdir, MODULE + ".v"), "w") as f:
+        f.write(verilog)
+    import myhdl
+    desc = AcceleratorDescription.for_spec(
+        spec, lanes, caps, t_max, board=board,
+        fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake),
+        build={"generator": "dualspike.rtl.generate", "chain": chain if isinstance(chain, str) else "custom",
+               "git": _git_sha(), "myhdl": myhdl.__version__, "module": MODULE,
+               "resources_estimate": estimate_resources(spec, lanes, caps, t_max),
+               "ports": {"clock": "ap_clk", "reset": "ap_rst_n (active low)", "in": "s_axis",
+                         "out": "m_axis", "control": "s_axi_control"}})
+    desc.save(os.path.join(outdir, MODULE + ".json"))
+    return desc
+
+
+def describe(desc):
+    return json.dumps({"lanes": list(desc.lanes), "capacities": list(desc.capacities), "t_max": desc.t_max,
+                       "board": desc.board}, sort_keys=True)
