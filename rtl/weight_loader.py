@@ -17,7 +17,8 @@ masks pass; each lane's next value index is a running counter.
 Checks (``error`` + ``err_stb`` pulse, then the rest of the stream is drained up to ``TLAST`` with no
 more writes): header tag, layer index or channel count different from the build, masks holding fewer
 non-zeros than the header, or ``TLAST`` anywhere but the last layer's last word → 2 (malformed); a
-non-zero count above the layer's built capacity → 1 (over capacity). ``loaded`` rises after a
+non-zero count above the layer's built capacity, or more non-zeros in one lane than its value RAM
+(``ceil(capacity / L)``) holds → 1 (over capacity). ``loaded`` rises after a
 complete, error-free stream and falls when a new one starts; ``crc`` is ``zlib.crc32`` of every word
 of the current stream (a new stream starts when a word arrives with the loader idle).
 """
@@ -71,6 +72,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
     NW = tuple(bitmap.words_for(spec.fan_in(i)) for i in range(nl)) + (1,)
     LN = tuple(int(v) for v in lanes) + (1,)
     CAP = tuple(int(v) for v in capacities) + (0,)
+    DEPTH = tuple(-(-int(c) // int(L)) for c, L in zip(capacities, lanes)) + (0,)   # per-lane values
     max_co, max_nw, max_l, max_cap = max(CO), max(NW), max(LN), max(CAP) + 1
     st = enum("HEAD", "MASK", "VAL", "PARAM", "DRAIN")
     state = Signal(st.HEAD)
@@ -79,6 +81,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
     nw_v = Signal(intbv(0, min=0, max=max_nw + 1))
     l_v = Signal(intbv(0, min=0, max=max_l + 1))
     cap_v = Signal(intbv(0, min=0, max=max_cap + 1))
+    depth_v = Signal(intbv(0, min=0, max=max_cap + 1))
     # position: channel co = g·L + lane, mask word wi
     co = Signal(intbv(0, min=0, max=max_co + 2))
     lane = Signal(intbv(0, min=0, max=max_l + 1))
@@ -113,6 +116,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
         nw_v.next = NW[lidx]
         l_v.next = LN[lidx]
         cap_v.next = CAP[lidx]
+        depth_v.next = DEPTH[lidx]
 
     @always_comb
     def mem_read():
@@ -155,6 +159,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
         elif s.tvalid:
             bad = False
             adv = False                                   # advance to the next channel
+            restart = False                               # back to channel 0 (next section)
             if take:
                 reg.next = nxt
             if state == st.HEAD:
@@ -191,6 +196,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                     wi.next = 0
                     adv = True
                     if co == co_v - 1:
+                        restart = True
                         if nnz != 0:
                             state.next = st.VAL
                         else:
@@ -215,6 +221,9 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                     else:
                         rem.next = cnt_rd
                         need.next = 0
+                elif ln_rd >= depth_v:                     # this lane's value RAM is full
+                    error.next = OVER_CAPACITY
+                    bad = True
                 else:
                     bus.we.next = 1
                     bus.sel.next = 1
@@ -230,10 +239,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                     if vcount == nnz - 1:
                         ni.next = 0
                         state.next = st.PARAM
-                        adv = False
-                        co.next = 0
-                        lane.next = 0
-                        g.next = 0
+                        restart = True
                         phase.next = 0
                     if consume and s.tlast:
                         error.next = MALFORMED
@@ -272,7 +278,12 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                 if s.tlast:
                     state.next = st.HEAD
                     lidx.next = 0
-            if adv:
+            if restart:
+                co.next = 0
+                lane.next = 0
+                g.next = 0
+                gaddr.next = 0
+            elif adv:
                 co.next = co + 1
                 if lane == l_v - 1:
                     lane.next = 0
