@@ -91,6 +91,12 @@ def load(board="pynq-z2", backend="board", model=None, *, accel=None, bitfile=No
         from dualspike.accel import BOARDS
         accel = AcceleratorDescription.for_spec(model.spec, [1] * len(model.spec.layers), model.nonzeros(),
                                                 board=board, fclk_mhz=BOARDS[board]["fclk_mhz"])
+    if backend == "rtl-sim" and accel is None and isinstance(sim, (str, os.PathLike)):
+        import glob
+        js = [sim] if str(sim).endswith(".json") else sorted(glob.glob(os.path.join(sim, "*.json")))
+        if len(js) != 1:
+            raise InputError(f"rtl-sim: expected one accelerator description (*.json) in {sim}, found {len(js)}")
+        accel = js[0]
     desc = _description(accel, board, model)
     if backend == "golden":
         acc = GoldenAccelerator(desc)

@@ -7,10 +7,11 @@ ACCEL_INSTANCE = "dualspike_0"
 DMA_INSTANCE = "axi_dma_0"
 ACCEL_VLNV = f"xilinx.com:module_ref:{TOP_MODULE}:1.0"
 DMA_VLNV = "xilinx.com:ip:axi_dma:7.1"
-ADDR_RANGE = 0x10000                  # 64 KiB segments for the DMA and the control block
+ADDR_RANGE = 0x10000                  # 64 KiB segment for the DMA
+CTRL_RANGE = 0x1000                   # 4 KiB for the control block (12-bit AXI4-Lite address)
 
 # Accelerator ports (module reference; Vivado infers the interfaces from the prefixes).
-CLOCK, RESETN = "aclk", "aresetn"
+CLOCK, RESETN = "ap_clk", "ap_rst_n"           # as dualspike.rtl.top names them
 AXIL = "s_axi_control"                # AXI4-Lite slave: registers of dualspike.regmap
 S_AXIS, M_AXIS = "s_axis", "m_axis"    # input stream 64-bit, output stream 32-bit
 IN_WIDTH, OUT_WIDTH = 64, 32

@@ -78,9 +78,10 @@ def hwh_text(board_name, fclk_mhz=100.0, design="dualspike"):
     _bus(buses, b["master"], "MASTER", AXIMM, [], {"PROTOCOL": "AXI4", "HAS_QOS": 0})
     _bus(buses, b["slave"], "SLAVE", AXIMM, [], {"PROTOCOL": "AXI4"})
     mm = _sub(m, "MEMORYMAP")
-    for inst, base, itf in ((dma, b["dma_base"], "S_AXI_LITE"), (acc, b["ctrl_base"], bd.AXIL)):
+    for inst, base, size, itf in ((dma, b["dma_base"], bd.ADDR_RANGE, "S_AXI_LITE"),
+                                  (acc, b["ctrl_base"], bd.CTRL_RANGE, bd.AXIL)):
         _sub(mm, "MEMRANGE", ADDRESSBLOCK="Reg", BASENAME="C_BASEADDR", BASEVALUE=f"0x{base:08X}",
-             HIGHNAME="C_HIGHADDR", HIGHVALUE=f"0x{base + bd.ADDR_RANGE - 1:08X}", INSTANCE=inst,
+             HIGHNAME="C_HIGHADDR", HIGHVALUE=f"0x{base + size - 1:08X}", INSTANCE=inst,
              IS_DATA="TRUE", IS_INSTRUCTION="TRUE", MASTERBUSINTERFACE=b["master"], MEMTYPE="REGISTER",
              SLAVEBUSINTERFACE=itf)
 

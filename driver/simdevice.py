@@ -8,14 +8,16 @@ the DMA engine reads and writes a separate *device view*. ``flush`` copies CPU â
 stale data and a missing invalidate reads stale results.
 
 The accelerator is any object with this stream interface (``rtl-sim``: the Verilator harness via
-:mod:`dualspike.driver.rtlsim`; tests: a behavioural model)::
+:class:`dualspike.driver.rtlsim.AccelSimAdapter`; tests: a behavioural model)::
 
-    read_reg(offset) -> int          write_reg(offset, value)
-    push(words_u64, last) -> int     # words accepted (TLAST on the last one iff last); < len: backpressure
-    pop(max_words) -> (words_u32, last)   # up to max_words output words, stopping after a TLAST beat
-    step(cycles)                     cycle -> int (cycles simulated so far)
+    read_reg(offset) -> int          write_reg(offset, value)          cycle -> int
+    exchange(words_u64, last, out_room, cycles) -> (taken, out_u32, out_last)
+        # run up to `cycles` clock cycles offering `words` on the input stream (TLAST on the last
+        # one iff `last`) and taking at most `out_room` output beats (output not ready beyond that,
+        # and while out_room == 0); may stop early once the input is taken and out_room beats are out
 
 Time advances when the host polls a DMA status register, ``cycles_per_poll`` cycles per poll.
+Output beats after a TLAST wait in the DMA's store-and-forward FIFO for the next receive.
 """
 import bisect
 from pathlib import Path
@@ -101,6 +103,7 @@ class AxiDmaModel:
         self.memory, self.accel = memory, accel
         self.in_bytes, self.out_bytes = in_bytes, out_bytes
         self.mm2s, self.s2mm = _Channel(), _Channel()
+        self.fifo = []                        # S2MM store-and-forward: beats taken, not yet written
         self.names = {v: k for k, v in PG021_REGISTERS.items()}
 
     def _chan(self, name):
@@ -123,6 +126,7 @@ class AxiDmaModel:
             if value & RESET:
                 self.mm2s.reset()
                 self.s2mm.reset()
+                self.fifo = []
                 return
             ch.cr = value
             if value & RS:
@@ -164,36 +168,34 @@ class AxiDmaModel:
         return self.mm2s.active or self.s2mm.active
 
     def tick(self, cycles):
-        """Move stream beats for about ``cycles`` accelerator cycles."""
-        chunk = max(1, min(cycles, 256))
-        done = 0
-        while done < cycles:
-            m = self.mm2s
-            if m.active:
-                n = self.accel.push(m.words[m.pos:], last=True)
-                m.pos += int(n)
-                if m.pos >= len(m.words):
-                    m.active, m.sr = False, m.sr | IDLE | IOC_IRQ
-            self.accel.step(chunk)
-            done += chunk
-            s = self.s2mm
-            if s.active:
-                room = s.length // self.out_bytes - sum(len(w) for w in s.received)
-                words, last = self.accel.pop(max(room, 0) + 1)   # one more than fits: overflow check
-                words = np.asarray(words, dtype=np.uint32)
-                if len(words) > room:
-                    s.received.append(words[:room])
-                    self._store(s)
-                    return self._error(s, INT_ERR)
-                if len(words):
-                    s.received.append(words)
-                if last:
-                    nbytes = self._store(s)
-                    if nbytes is not None:
-                        s.length = nbytes
-                        s.active, s.sr = False, s.sr | IDLE | IOC_IRQ
-            if not self.busy():
-                break
+        """Let the stream beats flow for ``cycles`` accelerator cycles."""
+        m, s = self.mm2s, self.s2mm
+        words = m.words[m.pos:] if m.active else np.zeros(0, np.uint64)
+        room = 0
+        if s.active:
+            room = max(0, s.length // self.out_bytes - sum(len(w) for w in s.received) - len(self.fifo))
+        taken, out, olast = self.accel.exchange(words, m.active, room, cycles)
+        if m.active:
+            m.pos += int(taken)
+            if m.pos >= len(m.words):
+                m.active, m.sr = False, m.sr | IDLE | IOC_IRQ
+        self.fifo.extend(zip(np.asarray(out, np.uint32).tolist(), np.asarray(olast).tolist()))
+        if s.active and self.fifo:
+            cap = s.length // self.out_bytes
+            got, last = [], False
+            have = sum(len(w) for w in s.received)
+            while self.fifo and not last and have + len(got) < cap:
+                w, last = self.fifo.pop(0)
+                got.append(w)
+            s.received.append(np.array(got, np.uint32))
+            if last:
+                nbytes = self._store(s)
+                if nbytes is not None:
+                    s.length = nbytes
+                    s.active, s.sr = False, s.sr | IDLE | IOC_IRQ
+            elif have + len(got) == cap:            # buffer full, no TLAST: the packet is too long
+                self._store(s)
+                self._error(s, INT_ERR)
 
     def _store(self, s):
         data = np.concatenate(s.received).astype("<u4").view(np.uint8) if s.received else \

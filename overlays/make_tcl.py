@@ -102,7 +102,7 @@ apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config [list Slave /{ps}/{b['
 
 # ---- address map (the driver's .hwh generator uses the same numbers) ----
 assign_bd_address -target_address_space /$ps_data [get_bd_addr_segs {dma}/S_AXI_LITE/Reg] -offset 0x{b['dma_base']:08X} -range 64K -force
-assign_bd_address -target_address_space /$ps_data [get_bd_addr_segs {acc}/{bd.AXIL}/reg0] -offset 0x{b['ctrl_base']:08X} -range 64K -force
+assign_bd_address -target_address_space /$ps_data [get_bd_addr_segs {acc}/{bd.AXIL}/reg0] -offset 0x{b['ctrl_base']:08X} -range {bd.CTRL_RANGE // 1024}K -force
 assign_bd_address
 
 validate_bd_design

@@ -2,7 +2,7 @@
 :mod:`dualspike.regmap` and the stream formats of :mod:`dualspike.streams` on top of ``golden.run``.
 
 It implements the stream interface :class:`dualspike.driver.simdevice.SimDevice` expects
-(``read_reg``/``write_reg``/``push``/``pop``/``step``/``cycle``), decodes frames and weight streams
+(``read_reg``/``write_reg``/``exchange``/``cycle``), decodes frames and weight streams
 word by word, keeps TLAST discipline (ERROR_CODE 4), applies backpressure (at most ``depth`` frames
 computed but not yet read out) and releases one frame every ``interval`` cycles after ``latency``.
 Fault knobs: ``stall`` (never answer), ``spec_hash``/``ident`` (a foreign bitstream),
@@ -117,6 +117,18 @@ class BehaviouralAccel:
 
     def step(self, cycles):
         self.cycle += int(cycles)
+
+    def exchange(self, words, last, out_room, cycles):
+        taken = self.push(words, last) if len(words) else 0
+        self.step(cycles)
+        out, lasts = [], []
+        while len(out) < out_room:
+            w, l = self.pop(out_room - len(out))
+            if not len(w):
+                break
+            out += w.tolist()
+            lasts += [0] * (len(w) - 1) + [int(l)]
+        return taken, np.array(out, np.uint32), np.array(lasts, np.uint8)
 
     # ---- decoding ---------------------------------------------------------------------------------
     def _frame(self, words):
