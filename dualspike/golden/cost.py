@@ -11,6 +11,17 @@ bits count. A first layer with a static input (``binary`` or ``bitplane``) compu
 and reuses it, so its pairs count at ``t = 0`` only and each later step costs one cycle.
 The frame interval is the largest ``cycles`` over the layers; the pair bound is
 ``Σ pairs / Σ lanes``; utilization = pair bound / frame interval.
+
+Correction for the RTL (issue 5, ``rtl/blocks/sparse_engine.py``): a lane cannot keep a
+full-width copy of a 576-bit window within its LUT budget, so it *scans* the window one
+``WORD``-bit word per cycle (mask AND spikes, empty words dropped into nothing) and pops the
+matched pairs of the previous unit (pixel, group) meanwhile. Scan and pop meet at a barrier per
+unit, so a unit costs ``max(S, P_k)`` where ``P_k = Σ_t max_lane(max(1, pairs))`` (static input:
+``max_lane(max(1, Σ_b pairs)) + T - 1``) and ``S = NP·ceil(R/WORD) + 3`` (``NP`` = T, or the bit
+planes B of a static input; 3 = pipeline latency from the last word read to its pop). One frame
+through an idle core costs ``S + Σ_{k<K-1} max(S, P_k) + P_{K-1}`` (the first scan is not
+hidden, the last pop has no scan to hide). ``layer_cycles(..., scan=S)`` gives that figure;
+``scan=0`` (the default) keeps the ideal model above.
 """
 from typing import List, NamedTuple, Optional
 
@@ -61,17 +72,30 @@ def pair_counts(spec, i, frames, static, wmat, T, n):
     return p.reshape(1 if static else T, n, *p.shape[1:])
 
 
-def layer_cycles(pairs, lanes, T, static):
-    """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``."""
+def layer_cycles(pairs, lanes, T, static, scan=0):
+    """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan`` > 0
+    applies the RTL's per-unit scan/pop overlap (module docstring)."""
     tt, n, h, w, co = pairs.shape
     groups = -(-co // lanes)
     p = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
     p[..., :co] = pairs
     per = np.maximum(p, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1)
-    cycles = per.sum(axis=(0, 2, 3, 4))
+    if not scan:
+        cycles = per.sum(axis=(0, 2, 3, 4))
+        if static:
+            cycles = cycles + (T - 1) * h * w * groups
+        return cycles
+    unit = per.sum(axis=0).reshape(n, h * w * groups)          # P_k, units in pixel-group order
     if static:
-        cycles = cycles + (T - 1) * h * w * groups
-    return cycles
+        unit = unit + (T - 1)
+    return scan + np.maximum(unit[:, :-1], scan).sum(axis=1) + unit[:, -1]
+
+
+def scan_cycles(spec, i, T, word=64):
+    """``S`` of layer ``i``'s RTL core: passes × words per pass + 3 (see the module docstring)."""
+    static = i == 0 and spec.encoding in ("binary", "bitplane")
+    passes = (spec.input_bits if spec.encoding == "bitplane" else 1) if static else T
+    return passes * -(-spec.fan_in(i) // word) + 3
 
 
 def dense_cycles(spec, i, lanes, T, static):

@@ -93,7 +93,8 @@ def _load(lib):
     L.axil_read.argtypes, L.axil_read.restype = [vp, u32], u32
     ptr = np.ctypeslib.ndpointer
     L.sim_stream.argtypes = [vp, ptr(np.uint64, flags="C"), ptr(np.uint8, flags="C"), i64,
-                             ptr(np.uint32, flags="C"), ptr(np.uint8, flags="C"), i64, i64, i64,
+                             ptr(np.uint32, flags="C"), ptr(np.uint8, flags="C"), ptr(np.uint64, flags="C"),
+                             i64, i64, i64,
                              ctypes.POINTER(i64)]
     L.sim_stream.restype = i64
     return L
@@ -201,12 +202,15 @@ class AccelSim:
             raise InputError(f"{len(words)} words but {len(last)} TLAST flags")
         out = np.zeros(max(want, 1), dtype=np.uint32)
         olast = np.zeros(max(want, 1), dtype=np.uint8)
+        ocyc = np.zeros(max(want, 1), dtype=np.uint64)
         if max_cycles is None:
             max_cycles = 1000 + 200 * len(words) + 100000 * max(1, want)
         taken = ctypes.c_int64(0)
-        k = self._lib.sim_stream(self._h, words, last, len(words), out, olast, len(out), int(want),
+        k = self._lib.sim_stream(self._h, words, last, len(words), out, olast, ocyc, len(out), int(want),
                                  int(max_cycles), ctypes.byref(taken))
-        return out[:min(k, len(out))], olast[:min(k, len(out))], taken.value
+        k = min(k, len(out))
+        self.last_out_cycles = ocyc[:k]
+        return out[:k], olast[:k], taken.value
 
     # ---- model level ------------------------------------------------------------------------
     def load_weights(self, model, check=True):
@@ -221,7 +225,9 @@ class AccelSim:
         return words
 
     def run_frames(self, x, T=None, max_cycles=None):
-        """Run a batch through the accelerator: int32 ``[N, classes]``."""
+        """Run a batch through the accelerator: int32 ``[N, classes]``. Afterwards
+        ``frame_end_cycles`` holds the cycle of each frame's last output word and ``interval`` the
+        mean steady-state frame interval (cycles between consecutive frame completions)."""
         spec, t_max = self.spec, self.description.t_max
         if T is not None:
             self.write("T", T)
@@ -239,4 +245,7 @@ class AccelSim:
         exp_last[:, -1] = 1
         if not np.array_equal(olast, exp_last.reshape(-1)):
             raise SimError("TLAST is not on the last word of each frame's output")
+        ends = self.last_out_cycles[olast.astype(bool)].astype(np.int64)
+        self.frame_end_cycles = ends
+        self.interval = float((ends[-1] - ends[0]) / (n - 1)) if n > 1 else float("nan")
         return streams.unpack_output(out, n, spec.num_classes)

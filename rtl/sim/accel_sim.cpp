@@ -130,11 +130,11 @@ uint32_t axil_read(void* p, uint32_t addr) {
     return v;
 }
 
-// Push n_in words (last[i] = TLAST) and collect output words until `want_out` words arrived and
+// Push n_in words (last[i] = TLAST) and collect output words (with the cycle each arrived) until `want_out` words arrived and
 // every input was taken, or `max_cycles` passed. Returns the number of output words stored.
 int64_t sim_stream(void* p, const uint64_t* in, const uint8_t* last, int64_t n_in, uint32_t* out,
-                   uint8_t* out_last, int64_t max_out, int64_t want_out, int64_t max_cycles,
-                   int64_t* n_taken) {
+                   uint8_t* out_last, uint64_t* out_cycle, int64_t max_out, int64_t want_out,
+                   int64_t max_cycles, int64_t* n_taken) {
     Sim* s = (Sim*)p;
     auto* t = s->top;
     int64_t i = 0, k = 0;
@@ -153,7 +153,9 @@ int64_t sim_stream(void* p, const uint64_t* in, const uint8_t* last, int64_t n_i
         monitor(s);
         bool in_fire = t->s_axis_tvalid && t->s_axis_tready;
         if (t->m_axis_tvalid && t->m_axis_tready) {
-            if (k < max_out) { out[k] = t->m_axis_tdata; out_last[k] = t->m_axis_tlast; }
+            if (k < max_out) {
+                out[k] = t->m_axis_tdata; out_last[k] = t->m_axis_tlast; out_cycle[k] = s->cycles;
+            }
             k++;
         }
         half_high(s);

@@ -1,0 +1,105 @@
+"""Pipelined population count: byte counts, then one adder level per register stage.
+
+Parameters: ``width`` of ``x``. Ports: ``ce`` (clock enable, all stages freeze when low; None = always enabled),
+``x`` in, ``y`` out (``bit_length(width)`` bits). Latency :func:`popcount_latency` cycles,
+throughput one word per cycle. Each stage holds at most one small adder (≤ 4 LUT levels).
+
+Usage::
+
+    inst = popcount(glbl, ce, x, y, width=64)   # y = popcount(x) 4 cycles later
+"""
+from myhdl import Signal, always, always_comb, block, intbv
+
+
+def popcount_latency(width):
+    n, lat = -(-width // 8), 1
+    while n > 1:
+        n, lat = -(-n // 2), lat + 1
+    return lat
+
+
+@block
+def popcount(glbl, ce, x, y, width):
+    chunks = []
+    insts = []
+
+    chunk = _chunk if ce is not None else _chunk_free
+    add = _add if ce is not None else _add_free
+
+    for lo in range(0, width, 8):
+        hi = min(width, lo + 8)
+        s = Signal(intbv(0, min=0, max=width + 1))
+        chunks.append(s)
+        insts.append(chunk(glbl, ce, x, lo, hi, s))
+    level = chunks
+    while len(level) > 1:
+        nxt = []
+        for k in range(0, len(level), 2):
+            s = Signal(intbv(0, min=0, max=width + 1))
+            insts.append(add(glbl, ce, level[k], level[k + 1] if k + 1 < len(level) else None, s))
+            nxt.append(s)
+        level = nxt
+
+    return insts, _copy(level[0], y)
+
+
+@block
+def _chunk(glbl, ce, x, lo, hi, out):
+    @always(glbl.clk.posedge)
+    def seq():
+        if ce:
+            cnt = intbv(0, min=0, max=hi - lo + 1)
+            for k in range(lo, hi):
+                if x[k]:
+                    cnt[:] = cnt + 1
+            out.next = cnt
+    return seq
+
+
+@block
+def _chunk_free(glbl, ce, x, lo, hi, out):
+    @always(glbl.clk.posedge)
+    def seq():
+        cnt = intbv(0, min=0, max=hi - lo + 1)
+        for k in range(lo, hi):
+            if x[k]:
+                cnt[:] = cnt + 1
+        out.next = cnt
+    return seq
+
+
+@block
+def _add(glbl, ce, a, b, out):
+    if b is None:
+        @always(glbl.clk.posedge)
+        def seq():
+            if ce:
+                out.next = a
+    else:
+        @always(glbl.clk.posedge)
+        def seq():
+            if ce:
+                out.next = a + b
+    return seq
+
+
+@block
+def _add_free(glbl, ce, a, b, out):
+    if b is None:
+        @always(glbl.clk.posedge)
+        def seq():
+            out.next = a
+    else:
+        @always(glbl.clk.posedge)
+        def seq():
+            out.next = a + b
+    return seq
+
+
+@block
+def _copy(a, b):
+    @always_comb
+    def comb():
+        b.next = a
+
+    return comb

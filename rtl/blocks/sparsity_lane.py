@@ -1,0 +1,359 @@
+"""One dual-side sparsity detector lane: matched (spike, non-zero weight) pairs -> current I.
+
+The lane owns one output channel per group ``g`` (channel ``g*L + lane``). For each *unit*
+(pixel, group) the core runs two overlapped phases:
+
+**scan** (all lanes in lock-step, one word per cycle): the core streams window words
+``(pass p, word wi)``; the lane reads its mask word (block RAM, ``[base | mask]``) at
+``g*NW + wi``, forms ``x = window & mask`` and, if ``x != 0``, pushes ``(x, mask, base, p, par)``
+into its entry FIFO (block RAM). All-zero words are dropped here, so they never cost a pop cycle.
+
+**pop** (one matched pair per cycle): register ``A`` holds the current entry. Per cycle it takes
+the lowest set bit of ``x`` with a log-depth prefix-OR (no carry chain): ``incl = OR(x[0..i])``,
+``x' = x & (incl << 1)``, ``below = mask & ~incl``; the value address is
+``base + popcount(below)`` (pipelined popcount), the value RAM is read and accumulated. Step ``ts``
+consumes the entries with ``p == ts`` (static first layer: all planes in step 0, weight shifted
+by ``p``; steps ``ts >= 1`` repeat the current); a step with no entry costs one *bubble* cycle
+that carries the bias. ``lane_last`` (combinational) tells the core that this cycle is the lane's
+last of the step; the core advances the step when every lane is done.
+
+Parameters: ``geo`` (:class:`~dualspike.rtl.weight_image.CoreGeometry`), ``image`` (initial RAM
+contents ``(masks, values, bias, thresholds)`` or None).
+
+Ports (all registers freeze while ``ce`` is low; weight writes ignore ``ce``):
+
+===============  ====  =====================================================================
+wr_we/sel/addr/  in    weight write (see :class:`~dualspike.rtl.interfaces.WeightPort`; mask
+wr_data                data carries ``[base | mask]``, the core computes base)
+sc_rd, sc_addr   in    scan read of the mask RAM at ``g*NW + wi`` (stage S1)
+s2_valid/word/   in    stage S2: window word (``WORD`` bits), pass ``p``, unit parity
+p/par
+pop_en           in    the lane works on step ``ts`` of the unit with parity ``ppar`` this cycle
+ts, ppar, pg     in    current step, unit parity, group of the popped unit
+lane_last        out   this cycle is the lane's last of step ``ts`` (combinational)
+o_valid, o_cur,  out   step result: current I (signed ``cur_w``), step t, threshold and
+o_t, o_theta,          group of the neuron
+o_g
+===============  ====  =====================================================================
+
+Latency: ``LANE_LATENCY(geo)`` cycles from a pop cycle to its ``o_valid``; throughput one pair
+(or bubble) per cycle. Resources: masks/values/entries in block RAM; no carry chain in the
+pop loop.
+
+::
+
+    clk       _/‾\\_/‾\\_/‾\\_/‾\\_/‾\\_/‾\\_/‾\\_
+    pop_en    _/‾‾‾‾‾‾‾‾‾‾‾\\___/‾‾‾\\_______    step ts: 3 pairs; ts+1: empty -> bubble
+    lane_last _________/‾‾‾\\___/‾‾‾\\_______
+    o_valid   ____________ ... ___/‾‾‾\\___/‾‾‾\\   LANE_LATENCY later, I[ts] then I[ts+1]=bias
+
+Usage::
+
+    lane = sparsity_lane(glbl, ce, wr..., sc_rd, sc_addr, s2_valid, ..., geo=geo, image=img)
+"""
+from myhdl import Signal, always, always_comb, always_seq, block, concat, instances, intbv
+
+from .popcount import popcount, popcount_latency
+
+
+def _bits(n):
+    return max(1, (n - 1).bit_length())
+
+
+def LANE_LATENCY(geo):
+    return popcount_latency(geo.word) + 4
+
+
+def fifo_depth(geo):
+    need = 2 * geo.npass * geo.nw + 2
+    return 1 << _bits(need)
+
+
+@block
+def _delay(glbl, ce, a, b):
+    """One register ``b <= a``, enabled by ``ce`` (a Signal) or always (``ce`` None)."""
+    if ce is None:
+        @always(glbl.clk.posedge)
+        def seq():
+            b.next = a
+    else:
+        @always(glbl.clk.posedge)
+        def seq():
+            if ce:
+                b.next = a
+    return seq
+
+
+@block
+def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_valid, s2_word,
+                  s2_p, s2_par, pop_en, ts, ppar, pg, lane_last, o_valid, o_cur, o_t, o_theta,
+                  o_g, geo, image=None):
+    W, BW, G, NW = geo.word, geo.base_w, geo.groups, geo.nw
+    WB, BB, VB, CW = geo.wbits, geo.bbits, geo.vbits, geo.cur_w
+    PB, TB, GB = _bits(geo.npass), _bits(geo.tmax), _bits(G)
+    STATIC = geo.static
+    LOG = _bits(W)
+    MASKW = (1 << W) - 1
+    FD = fifo_depth(geo)
+    EW = 2 * W + BW + PB + 1
+    for name, sig, want in (("s2_word", s2_word, W), ("s2_p", s2_p, PB), ("ts", ts, TB), ("pg", pg, GB)):
+        if len(sig) != want:
+            raise ValueError(f"sparsity_lane: {name} is {len(sig)} bits, the geometry needs {want}")
+    masks, values, biases, thrs = image if image is not None else ([], [], [], [])
+
+    # ---- memories (block RAM) -----------------------------------------------------------------
+    MD, VD = G * NW, geo.value_depth
+    mmem = [Signal(intbv(masks[k] if k < len(masks) else 0)[W + BW:]) for k in range(MD)]
+    vmem = [Signal(intbv(values[k] if k < len(values) else 0, min=-(1 << (WB - 1)), max=1 << (WB - 1)))
+            for k in range(VD)]
+    bmem = [Signal(intbv(biases[k] if k < len(biases) else 0, min=-(1 << (BB - 1)), max=1 << (BB - 1)))
+            for k in range(G)]
+    tmem = [Signal(intbv(thrs[k] if k < len(thrs) else 1)[VB - 1:]) for k in range(G)]
+    mq = Signal(intbv(0)[W + BW:])
+
+    @always(glbl.clk.posedge)
+    def mask_ram():
+        if wr_we and wr_sel == 0 and wr_addr < MD:
+            mmem[wr_addr].next = wr_data[W + BW:]
+        if ce and sc_rd:
+            mq.next = mmem[sc_addr]
+
+    # ---- scan stage S2: AND, drop empty words, push ------------------------------------------
+    x2 = Signal(intbv(0)[W:])
+    push = Signal(bool(0))
+    entry = Signal(intbv(0)[EW:])
+
+    @always_comb
+    def s2_comb():
+        x2.next = s2_word & mq[W:]
+
+    @always_comb
+    def s2_push():
+        push.next = s2_valid and x2 != 0
+        entry.next = concat(s2_par, s2_p, mq[W + BW:W], mq[W:], x2)
+
+    fmem = [Signal(intbv(0)[EW:]) for _ in range(FD)]
+    wptr = Signal(intbv(0, min=0, max=FD))
+    rptr = Signal(intbv(0, min=0, max=FD))
+    cnt = Signal(intbv(0, min=0, max=FD + 1))
+    H = Signal(intbv(0)[EW:])
+    H_v = Signal(bool(0))
+    H_x, H_m, H_base = H(W, 0), H(2 * W, W), H(2 * W + BW, 2 * W)
+    H_p, H_par = H(2 * W + BW + PB, 2 * W + BW), H(EW - 1)
+    take_h = Signal(bool(0))
+    rd = Signal(bool(0))
+
+    @always_comb
+    def fifo_rd():
+        rd.next = cnt != 0 and (not H_v or take_h)
+
+    @always(glbl.clk.posedge)
+    def fifo_ram():
+        if ce:
+            if push:
+                fmem[wptr].next = entry
+            if rd:
+                H.next = fmem[rptr]
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def fifo_ptr():
+        if ce:
+            if push:
+                wptr.next = (wptr + 1) % FD
+            if rd:
+                rptr.next = (rptr + 1) % FD
+                H_v.next = 1
+            elif take_h:
+                H_v.next = 0
+            if push and not rd:
+                cnt.next = cnt + 1
+            elif rd and not push:
+                cnt.next = cnt - 1
+
+    # ---- pop: register A, lowest set bit ------------------------------------------------------
+    A_x, A_m = Signal(intbv(0)[W:]), Signal(intbv(0)[W:])
+    A_base = Signal(intbv(0)[BW:])
+    A_p = Signal(intbv(0)[PB:])
+    A_par, A_v = Signal(bool(0)), Signal(bool(0))
+    incl = Signal(intbv(0)[W:])
+    xn = Signal(intbv(0)[W:])
+    below = Signal(intbv(0)[W:])
+    a_match, h_match, popping = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
+    started = Signal(bool(0))
+
+    @always_comb
+    def prefix():
+        v = intbv(0)[W:]
+        v[:] = A_x
+        for k in range(LOG):
+            v[:] = (v | (v << (1 << k))) & MASKW
+        incl.next = v
+
+    @always_comb
+    def lowbit():
+        xn.next = A_x & ((incl << 1) & MASKW)
+        below.next = A_m & (~incl & MASKW)
+
+    if STATIC:
+        @always_comb
+        def match():
+            a_match.next = A_v and A_par == ppar and ts == 0
+            h_match.next = H_v and H_par == ppar and ts == 0
+    else:
+        @always_comb
+        def match():
+            a_match.next = A_v and A_par == ppar and A_p == ts
+            h_match.next = H_v and H_par == ppar and H_p == ts
+
+    @always_comb
+    def pop_comb():
+        popping.next = pop_en and a_match
+        if pop_en and a_match:
+            lane_last.next = xn == 0 and not h_match
+        else:
+            lane_last.next = pop_en
+        take_h.next = H_v and (not A_v or (pop_en and a_match and xn == 0))
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def a_reg():
+        if ce:
+            if take_h:
+                A_x.next = H_x
+                A_m.next = H_m
+                A_base.next = H_base
+                A_p.next = H_p
+                A_par.next = H_par
+                A_v.next = 1
+            elif popping:
+                A_x.next = xn
+                if xn == 0:
+                    A_v.next = 0
+            if pop_en:
+                started.next = not lane_last
+
+    # ---- P1: item register ----------------------------------------------------------------------
+    SBW = BW + GB + TB + PB + 5
+    sb1 = Signal(intbv(0)[SBW:])
+    below1 = Signal(intbv(0)[W:])
+
+    first, rep = Signal(bool(0)), Signal(bool(0))
+    if STATIC:
+        @always_comb
+        def flags():
+            first.next = not started
+            rep.next = ts != 0
+    else:
+        @always_comb
+        def flags():
+            first.next = not started
+            rep.next = 0
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def p1():
+        if ce:
+            below1.next = below
+            sb1.next = concat(pop_en, popping, first, lane_last, rep, A_p, ts, pg, A_base)
+
+    # ---- popcount + sideband delay, address, RAM read --------------------------------------------
+    pc = Signal(intbv(0, min=0, max=W + 1))
+    chain = [sb1]
+    insts = [popcount(glbl, ce, below1, pc, W)]
+    for _ in range(popcount_latency(W)):
+        s = Signal(intbv(0)[SBW:])
+        insts.append(_delay(glbl, ce, chain[-1], s))
+        chain.append(s)
+    sbd = chain[-1]
+    addr = Signal(intbv(0, min=0, max=max(2, VD)))
+    sb_a = Signal(intbv(0)[SBW:])
+
+    asum = Signal(intbv(0, min=0, max=(1 << BW) + W + 1))
+    sbd_base = sbd(BW, 0)
+
+    @always_comb
+    def addr_sum():
+        asum.next = sbd_base + pc
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def addr_stage():
+        if ce:
+            if asum < VD:
+                addr.next = asum
+            else:
+                addr.next = 0
+            sb_a.next = sbd
+
+    wq = Signal(intbv(0, min=-(1 << (WB - 1)), max=1 << (WB - 1)))
+    bq = Signal(intbv(0, min=-(1 << (BB - 1)), max=1 << (BB - 1)))
+    tq = Signal(intbv(0)[VB - 1:])
+    sb_r = Signal(intbv(0)[SBW:])
+    ga = sb_a(BW + GB, BW)
+
+    @always(glbl.clk.posedge)
+    def value_ram():
+        if wr_we and wr_sel == 1 and wr_addr < VD:
+            vmem[wr_addr].next = wr_data[WB:].signed()
+        if ce:
+            wq.next = vmem[addr]
+
+    @always(glbl.clk.posedge)
+    def bias_ram():
+        if wr_we and wr_sel == 2 and wr_addr < G:
+            bmem[wr_addr].next = wr_data[BB:].signed()
+        if ce:
+            bq.next = bmem[ga]
+
+    @always(glbl.clk.posedge)
+    def thr_ram():
+        if wr_we and wr_sel == 3 and wr_addr < G:
+            tmem[wr_addr].next = wr_data[VB - 1:]
+        if ce:
+            tq.next = tmem[ga]
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def ram_stage():
+        if ce:
+            sb_r.next = sb_a
+
+    # ---- accumulate -------------------------------------------------------------------------------
+    o = BW + GB
+    r_g, r_t, r_p = sb_r(o, BW), sb_r(o + TB, o), sb_r(o + TB + PB, o + TB)
+    r_rep, r_last, r_first, r_pair, r_v = (sb_r(o + TB + PB + k) for k in range(5))
+    lo, hi = -(1 << (CW - 1)), 1 << (CW - 1)
+    acc, basev, addv, nacc, wsh = (Signal(intbv(0, min=lo, max=hi)) for _ in range(5))
+
+    if STATIC and geo.planes > 1:
+        @always_comb
+        def shift():
+            wsh.next = wq << r_p
+    else:
+        @always_comb
+        def shift():
+            wsh.next = wq
+
+    @always_comb
+    def acc_comb():
+        if r_pair and not r_rep:
+            addv.next = wsh
+        else:
+            addv.next = 0
+        if r_rep or not r_first:
+            basev.next = acc
+        else:
+            basev.next = bq
+
+    @always_comb
+    def acc_sum():
+        nacc.next = basev + addv
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def acc_stage():
+        if ce:
+            o_valid.next = r_v and r_last
+            if r_v:
+                acc.next = nacc
+                o_cur.next = nacc
+                o_t.next = r_t
+                o_g.next = r_g
+                o_theta.next = tq
+
+    return instances()

@@ -1,0 +1,258 @@
+"""The layer-core chain: input pixel stream → conv/pool/fc cores → 32-bit class words.
+
+Built from the per-layer cores in :mod:`dualspike.rtl.blocks` (issue 5); this module only wires
+them: one :class:`~dualspike.rtl.interfaces.Stream` between consecutive cores (ready/valid
+backpressure end to end), the loader's bus fanned out to each core's ``WeightPort``, the runtime
+``T``, and per-layer counters latched at each frame's last beat::
+
+    pix ─► core 0 ─► [pool] ─► core 1 ─► … ─► fc core (readout) ─► serializer ─► out (32-bit words)
+             │ spikes counted            │                 pairs from each core's counter
+
+Per-layer ``LAYERi_SPIKES`` = output spikes of layer ``i`` (before pooling) in the last frame;
+for a ``count`` readout the sum of the counts, for ``membrane`` 0. ``LAYERi_PAIRS`` = matched
+pairs, from the core's pair counter.
+"""
+from myhdl import Signal, always, always_comb, block, intbv, modbv
+
+from .interfaces import Stream, WeightPort, wire
+from .weight_image import core_geometry, lane_images
+
+
+# ---- small blocks ------------------------------------------------------------------------------
+@block
+def serializer(glbl, s, m, total, n, mode_count):
+    """``n`` int32 per beat (channel ``c`` at bits ``[32c, 32c+32)``) → ``n`` 32-bit beats, ``last``
+    on the n-th. ``total`` latches Σ words of the frame (count readout) or 0 (membrane)."""
+    s.check(32 * n, "serializer input")
+    m.check(32, "serializer output")
+    hold = Signal(intbv(0)[32 * n:])
+    k = Signal(intbv(0, min=0, max=n + 1))
+    full = Signal(bool(0))
+    acc = Signal(modbv(0)[32:])
+
+    @always_comb
+    def comb():
+        s.ready.next = not full
+        m.valid.next = full
+        m.data.next = hold[32:0]
+        m.last.next = full and k == n - 1
+
+    @always(glbl.clk.posedge)
+    def seq():
+        if glbl.rst:
+            full.next = 0
+            k.next = 0
+            acc.next = 0
+        elif full:
+            if m.ready:
+                hold.next = hold >> 32
+                if mode_count:
+                    acc.next = acc + hold[32:0]
+                if k == n - 1:
+                    full.next = 0
+                    k.next = 0
+                    if mode_count:
+                        total.next = acc + hold[32:0]
+                    acc.next = 0
+                else:
+                    k.next = k + 1
+        elif s.valid:
+            hold.next = s.data
+            full.next = 1
+    return comb, seq
+
+
+@block
+def spike_counter(glbl, s, total, width):
+    """Counts the set bits of every beat taken on ``s`` (a passive tap); latches the frame's sum
+    into ``total`` on the ``last`` beat."""
+    acc = Signal(modbv(0)[32:])
+    pc = Signal(intbv(0, min=0, max=width + 1))
+
+    @always_comb
+    def popc():
+        n = intbv(0, min=0, max=width + 1)
+        for i in range(width):
+            if s.data[i]:
+                n[:] = n + 1
+        pc.next = n
+
+    @always(glbl.clk.posedge)
+    def seq():
+        if glbl.rst:
+            acc.next = 0
+        elif s.valid and s.ready:
+            if s.last:
+                total.next = acc + pc
+                acc.next = 0
+            else:
+                acc.next = acc + pc
+    return popc, seq
+
+
+@block
+def port_fanout(bus, port, index, addr_w, data_w):
+    """The loader bus → one core's ``WeightPort`` (``we`` only when ``bus.layer == index``)."""
+    @always_comb
+    def comb():
+        port.we.next = bus.we and bus.layer == index
+        port.sel.next = bus.sel
+        port.lane.next = bus.lane
+        port.addr.next = bus.addr[addr_w:]
+        port.data.next = bus.data[data_w:]
+    return comb
+
+
+@block
+def t_port(t_in, t_out):
+    @always_comb
+    def comb():
+        t_out.next = t_in
+    return comb
+
+
+@block
+def or_pool(glbl, s, m, width, height, data_w):
+    """2×2/2 OR-pool of a raster spike stream (an odd last row/column is dropped); a row of
+    partial ORs (``width // 2`` entries) is kept between the even and odd input rows."""
+    s.check(data_w, "or_pool input")
+    m.check(data_w, "or_pool output")
+    W2, H2 = width // 2, height // 2
+    row = [Signal(intbv(0)[data_w:]) for _ in range(W2 + 1)]
+    part = Signal(intbv(0)[data_w:])
+    x = Signal(intbv(0, min=0, max=width + 1))
+    y = Signal(intbv(0, min=0, max=height + 1))
+    rd = Signal(intbv(0)[data_w:])
+    take = Signal(bool(0))
+    ox = Signal(intbv(0, min=0, max=max(W2, 1) + 1))
+
+    @always_comb
+    def comb():
+        s.ready.next = not m.valid or m.ready
+        take.next = s.valid and (not m.valid or m.ready)
+        ox.next = x >> 1
+
+    @always_comb
+    def rd_comb():
+        rd.next = row[ox]
+
+    @always(glbl.clk.posedge)
+    def seq():
+        if glbl.rst:
+            x.next = 0
+            y.next = 0
+            m.valid.next = 0
+        else:
+            if m.ready:
+                m.valid.next = 0
+            if take:
+                if x < 2 * W2 and y < 2 * H2:
+                    if not y[0]:
+                        if not x[0]:
+                            part.next = s.data
+                        else:
+                            row[int(ox)].next = part | s.data
+                    else:
+                        if not x[0]:
+                            part.next = rd | s.data
+                        else:
+                            m.data.next = part | s.data
+                            m.valid.next = 1
+                            m.last.next = (y == 2 * H2 - 1) and (x == 2 * W2 - 1)
+                if s.last:
+                    x.next = 0
+                    y.next = 0
+                elif x == width - 1:
+                    x.next = 0
+                    y.next = y + 1
+                else:
+                    x.next = x + 1
+    return comb, rd_comb, seq
+
+
+@block
+def collector(glbl, s, m, npix, pixel_w):
+    """``npix`` beats of ``pixel_w`` bits → one beat of ``npix·pixel_w`` bits (beat ``k`` at bits
+    ``[k·P, (k+1)·P)``), held until taken; the input stalls meanwhile."""
+    s.check(pixel_w, "collector input")
+    m.check(npix * pixel_w, "collector output")
+    buf = Signal(intbv(0)[npix * pixel_w:])
+    k = Signal(intbv(0, min=0, max=npix + 1))
+    shift = (npix - 1) * pixel_w
+
+    @always_comb
+    def comb():
+        s.ready.next = not m.valid
+        m.data.next = buf
+
+    @always(glbl.clk.posedge)
+    def seq():
+        if glbl.rst:
+            k.next = 0
+            m.valid.next = 0
+            m.last.next = 0
+        elif m.valid:
+            if m.ready:
+                m.valid.next = 0
+        elif s.valid:
+            if npix > 1:
+                buf.next = (buf >> pixel_w) | (s.data << shift)
+            else:
+                buf.next = s.data
+            if k == npix - 1 or s.last:
+                k.next = 0
+                m.valid.next = 1
+                m.last.next = 1
+            else:
+                k.next = k + 1
+    return comb, seq
+
+
+@block
+def fc_fallback(glbl, s, m, wport, T, busy, geo, images=None):
+    """An fc core from issue 5's sparse engine: collect the frame's pixels into one window."""
+    from .blocks.sparse_engine import sparse_engine
+    c, h, w = geo.in_shape
+    win = Stream(h * w * s.data_w)
+    col = collector(glbl, s, win, h * w, s.data_w)
+    eng = sparse_engine(glbl, win, m, wport, T, busy, geo=geo, images=images, npix=h * w, conv=False)
+    return col, eng
+
+
+# ---- the chain ---------------------------------------------------------------------------------
+@block
+def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
+    """``TopConfig.chain``: every layer's core, pools, counters and the output serializer."""
+    from .blocks.conv_core import conv_core, weight_port_for
+    try:
+        from .blocks.fc_core import fc_core
+    except ImportError:                     # issue 5's fc core not there yet: collector + engine
+        fc_core = fc_fallback
+    spec, tmax = cfg.spec, cfg.t_max
+    nl = len(spec.layers)
+    insts, cur = [], pix
+    for i, ls in enumerate(spec.layers):
+        L, cap = int(cfg.lanes[i]), int(cfg.capacities[i])
+        geo = core_geometry(spec, i, L, word=64, tmax=tmax, value_depth=max(1, -(-cap // L)))
+        images = lane_images(spec, i, geo, cfg.model) if cfg.model is not None else None
+        wport = weight_port_for(geo)
+        insts.append(port_fanout(bus, wport, i, len(wport.addr), len(wport.data)))
+        T = Signal(intbv(tmax, min=0, max=tmax + 1))
+        insts.append(t_port(t, T))
+        busy = Signal(bool(0))
+        readout = i == nl - 1
+        m = Stream(32 * ls.out_channels if readout else tmax * ls.out_channels)
+        core = conv_core if ls.kind == "conv" else fc_core
+        insts.append(core(glbl, cur, m, wport, T, busy, geo=geo, images=images))
+        if readout:
+            insts.append(serializer(glbl, m, out, spikes[i], ls.out_channels, spec.readout == "count"))
+        else:
+            insts.append(spike_counter(glbl, m, spikes[i], tmax * ls.out_channels))
+        if ls.pool:
+            pooled = Stream(tmax * ls.out_channels)
+            (_, hin, win), _ = spec.layer_shapes()[i]
+            insts.append(or_pool(glbl, m, pooled, win, hin, tmax * ls.out_channels))
+            cur = pooled
+        else:
+            cur = m
+    return insts

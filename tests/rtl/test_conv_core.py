@@ -1,0 +1,113 @@
+"""Conv core vs the golden model: spikes bit-exact, busy cycles == cost model, Verilog too."""
+import random
+
+import numpy as np
+import pytest
+from myhdl import always, block, instance
+
+from dualspike import golden
+from dualspike.golden.cost import layer_cycles, pair_counts, scan_cycles
+from dualspike.golden.encode import encode
+from dualspike.golden.layers import receptive_field_matrix
+from dualspike.model import random_model
+from dualspike.spec import LayerSpec, ModelSpec
+from dualspike.rtl.blocks.conv_core import conv_core, conv_core_for
+
+from rtl_harness import (clock, reset_pulse, convert_and_lint, driver, monitor, pack_spikes, pack_values,
+                      run_sim, unpack_spikes)
+
+
+def small_spec(encoding="events", c=2, h=5, w=6, co=5, T=3, reset="subtract", leak=1, bits=8):
+    layers = (LayerSpec("conv", co, leak=leak, reset=reset), LayerSpec("fc", 3))
+    return ModelSpec(name="t", input_shape=(c, h, w), encoding=encoding, T=T, layers=layers,
+                     input_bits=bits)
+
+
+def make_case(spec, wdens, sdens, seed, frames=1):
+    model = random_model(spec, density=wdens, seed=seed)
+    rng = np.random.default_rng(seed + 100)
+    c, h, w = spec.input_shape
+    if spec.encoding == "events":
+        x = (rng.random((frames, spec.T, c, h, w)) < sdens).astype(np.uint8)
+    else:
+        x = rng.integers(0, 256, (frames, c, h, w), dtype=np.uint8)
+    return model, x
+
+
+def input_beats(spec, x):
+    """Per frame: the layer-0 input beats in the core's format."""
+    frames, static, _ = encode(spec, x, spec.T)
+    c, h, w = spec.input_shape
+    n = x.shape[0]
+    out = []
+    for f in range(n):
+        if static:
+            b = spec.input_bits if spec.encoding == "bitplane" else 1
+            out.append(pack_values(frames[f].transpose(2, 0, 1), b))
+        else:
+            s = frames.reshape(spec.T, n, h, w, c)[:, f].transpose(0, 3, 1, 2)
+            out.append(pack_spikes(s))
+    return out
+
+
+def expected_cycles(spec, model, x, lanes, word=64):
+    """Single-frame cost-model cycles per frame (from the golden package)."""
+    frames, static, _ = encode(spec, x, spec.T)
+    wmat = receptive_field_matrix(spec, 0, model.layers[0].weight)
+    pairs = pair_counts(spec, 0, frames, static, wmat, spec.T, x.shape[0])
+    return layer_cycles(pairs, lanes, spec.T, static, scan=scan_cycles(spec, 0, spec.T, word))
+
+
+@block
+def bench(cfg, beats, lasts, got, errors, busy_count, seed, p_gap, p_stall, probe=None):
+    ports = cfg.ports
+    inst = conv_core(*ports, geo=cfg.geo, images=cfg.images, probe=probe)
+    glbl = ports.glbl
+    rng = random.Random(seed)
+
+    @always(glbl.clk.posedge)
+    def count():
+        if ports.busy:
+            busy_count[0] += 1
+
+    return (clock(glbl.clk), reset_pulse(glbl), count, inst,
+            driver(glbl.clk, ports.s, beats, lasts, random.Random(seed + 1), p_gap),
+            monitor(glbl.clk, ports.m, got, random.Random(seed + 2), p_stall, errors))
+
+
+def simulate(spec, model, x, lanes, seed=0, p_gap=0.0, p_stall=0.0, word=64, probe=None):
+    per_frame = input_beats(spec, x)
+    beats = [b for fr in per_frame for b in fr]
+    hw = spec.input_shape[1] * spec.input_shape[2]
+    lasts = [(k % hw) == hw - 1 for k in range(len(beats))]
+    got, errors, busy = [], [], [0]
+    tb = bench(conv_core_for(spec, 0, lanes, model=model, word=word), beats, lasts, got, errors, busy, seed, p_gap, p_stall, probe)
+    budget = 200 + int(expected_cycles(spec, model, x, lanes, word).sum() * 3) + len(beats) * 20
+    run_sim(tb, budget)
+    return got, errors, busy[0]
+
+
+def check(spec, model, x, got, errors):
+    assert not errors, errors[:3]
+    res = golden.run(model, x, trace=True)
+    c, h, w = spec.input_shape
+    co = spec.layers[0].out_channels
+    n = x.shape[0]
+    assert len(got) == n * h * w, f"{len(got)} beats out, expected {n * h * w}"
+    for f in range(n):
+        fr = got[f * h * w:(f + 1) * h * w]
+        assert [l for _, l in fr] == [False] * (h * w - 1) + [True]
+        hw_sp = unpack_spikes([d for d, _ in fr], spec.T, co, h, w)
+        ref = res.traces[0].spikes[f]
+        bad = np.argwhere(hw_sp != ref)
+        assert bad.size == 0, f"frame {f}: first mismatch at (t, co, y, x) = {tuple(bad[0])}"
+
+
+@pytest.mark.parametrize("enc,lanes,wd,sd", [("events", 2, 0.3, 0.3), ("events", 5, 0.05, 0.1),
+                                             ("bitplane", 2, 0.2, 0), ("binary", 3, 0.4, 0)])
+def test_conv_core_golden_and_cycles(enc, lanes, wd, sd):
+    spec = small_spec(encoding=enc, c=2 if enc == "events" else 1, bits=3)
+    model, x = make_case(spec, wd, sd, seed=lanes)
+    got, errors, busy = simulate(spec, model, x, lanes)
+    check(spec, model, x, got, errors)
+    assert busy == int(expected_cycles(spec, model, x, lanes).sum())
