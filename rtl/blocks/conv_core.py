@@ -39,7 +39,7 @@ Usage::
 """
 from typing import NamedTuple
 
-from myhdl import ConcatSignal, Signal, block, intbv
+from myhdl import Signal, always_comb, block, intbv
 
 from ..interfaces import Global, Stream, WeightPort, wire
 from ..weight_image import core_geometry, lane_images
@@ -74,10 +74,17 @@ def core_ports(geo):
                      Signal(intbv(geo.tmax, min=0, max=geo.tmax + 1)), Signal(bool(0)))
 
 
-def static_rewire(data, c, b):
+@block
+def static_rewire(src, dst, c, b):
     """First-layer values ``[c*B + b]`` -> plane-major ``[b*C + c]`` (pure wiring)."""
-    bits = [data(ci * b + bi) for bi in range(b) for ci in range(c)]
-    return ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
+    @always_comb
+    def comb():
+        v = intbv(0)[c * b:]
+        for bi in range(b):
+            for ci in range(c):
+                v[bi * c + ci] = src[ci * b + bi]
+        dst.next = v
+    return comb
 
 
 @block
@@ -90,7 +97,7 @@ def conv_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None):
     insts = []
     lb_in = Stream(P)
     if geo.static and geo.planes > 1:
-        insts.append(wire(lb_in.data, static_rewire(s.data, c, geo.planes)))
+        insts.append(static_rewire(s.data, lb_in.data, c, geo.planes))
     else:
         insts.append(wire(lb_in.data, s.data))
     insts += [wire(lb_in.valid, s.valid), wire(s.ready, lb_in.ready), wire(lb_in.last, s.last)]

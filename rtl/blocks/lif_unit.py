@@ -14,7 +14,7 @@ Parameters: ``vbits``, ``leak`` (k), ``reset`` ("zero" | "subtract"), ``cur_w`` 
 
 Ports: ``ce`` (clock enable / ready of the consumer), ``i_valid``, ``i_cur`` (signed ``cur_w``),
 ``i_first``, ``i_theta`` (``vbits-1`` bits, θ >= 1) in; ``o_valid``, ``o_spike``, ``o_v``
-(membrane after the step, signed ``vbits``) out.
+(membrane after the step, signed ``vbits``; may be None) out.
 
 Latency 1 cycle, throughput one step per cycle (V feeds back within the cycle).
 
@@ -62,15 +62,16 @@ def lif_unit(glbl, ce, i_valid, i_cur, i_first, i_theta, o_valid, o_spike, o_v, 
         @always_comb
         def leak_shift():
             lk.next = vp >> leak
+
+        @always_comb
+        def integrate():
+            hs.next = vp - lk + i_cur
+            th.next = i_theta
     else:
         @always_comb
-        def leak_shift():
-            lk.next = 0
-
-    @always_comb
-    def integrate():
-        hs.next = vp - lk + i_cur
-        th.next = i_theta
+        def integrate():
+            hs.next = vp + i_cur
+            th.next = i_theta
 
     @always_comb
     def saturate():
@@ -106,7 +107,12 @@ def lif_unit(glbl, ce, i_valid, i_cur, i_first, i_theta, o_valid, o_spike, o_v, 
             o_valid.next = i_valid
             if i_valid:
                 v.next = vn
-                o_v.next = vn
                 o_spike.next = fire
+
+    if o_v is not None:
+        @always_seq(glbl.clk.posedge, reset=glbl.rst)
+        def seq_v():
+            if ce and i_valid:
+                o_v.next = vn
 
     return instances()

@@ -230,6 +230,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         chain.append(s)
     wq = chain[-1]
     wq_data, wq_addr = wq(DW, 0), wq(DW + AW, DW)
+    wq_mask = wq(W, 0)
     wq_lane, wq_sel, wq_we = wq(DW + AW + LB, DW + AW), wq(DW + AW + LB + 2, DW + AW + LB), wq(len(wreq) - 1)
     wmask = Signal(intbv(0)[W:])
     wpc = Signal(intbv(0, min=0, max=W + 1))
@@ -253,7 +254,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     @always_comb
     def wdata():
         if wq_sel == 0:
-            l_data.next = (base_now << W) | wq_data[W:]
+            l_data.next = (base_now << W) | wq_mask
         else:
             l_data.next = wq_data
 
@@ -295,7 +296,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             glbl, run, l_we[l], wq_sel, wq_addr, l_data, sc_rd, sc_addr, s2_valid, s2_word, s2_p,
             s2_par, pop_en[l], ts, pk_par, pk_g, lane_last[l], o_valid, o_cur, o_t, o_theta, o_g,
             geo=geo, image=None if images is None else images[l]))
-        insts.append(lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots[l], geo))
+        used = [slots[l][g] if g * L + l < geo.co else None for g in range(G)]
+        insts.append(lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, used, geo))
         if probe is not None:                      # simulation only: record step currents
             insts.append(_probe(glbl, run, o_valid, o_cur, o_t, o_g, l, probe))
 
@@ -367,15 +369,15 @@ def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, geo):
 
     t1, t2 = Signal(intbv(0)[TB:]), Signal(intbv(0)[TB:])
     g1, g2 = Signal(intbv(0)[GB:]), Signal(intbv(0)[GB:])
-    insts += [_delay(glbl, run, o_t, t1), _delay(glbl, run, o_g, g1),
-              _delay(glbl, run, t1, t2), _delay(glbl, run, g1, g2)]
+    insts += [_delay(glbl, run, o_t, t1), _delay(glbl, run, o_g, g1)]
+    if mode == "count":
+        insts += [_delay(glbl, run, t1, t2), _delay(glbl, run, g1, g2)]
     s_valid, s_spike = Signal(bool(0)), Signal(bool(0))
-    s_v = Signal(intbv(0, min=-(1 << (geo.vbits - 1)), max=1 << (geo.vbits - 1)))
     wvalid = Signal(bool(0))
     wval = Signal(intbv(0)[32 if mode else TM:])
     wt, wg = (t2, g2) if mode == "count" else (t1, g1)
     if mode != "membrane":
-        insts.append(lif_unit(glbl, run, o_valid, o_cur, first, o_theta, s_valid, s_spike, s_v,
+        insts.append(lif_unit(glbl, run, o_valid, o_cur, first, o_theta, s_valid, s_spike, None,
                               vbits=geo.vbits, leak=geo.leak, reset=geo.reset, cur_w=geo.cur_w))
     if mode:
         r_valid = Signal(bool(0))
@@ -428,7 +430,8 @@ def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, geo):
         return seq
 
     for gg, reg in enumerate(slots):
-        insts.append(slot_write(gg, reg))
+        if reg is not None:                 # None: a padding channel (co >= Co) of the last group
+            insts.append(slot_write(gg, reg))
     return instances()
 
 

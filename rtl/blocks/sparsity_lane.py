@@ -232,7 +232,9 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
                 started.next = not lane_last
 
     # ---- P1: item register ----------------------------------------------------------------------
-    SBW = BW + GB + TB + PB + 5
+    SHIFT = STATIC and geo.planes > 1
+    PBS = PB if SHIFT else 0
+    SBW = BW + GB + TB + PBS + 5
     sb1 = Signal(intbv(0)[SBW:])
     below1 = Signal(intbv(0)[W:])
 
@@ -248,11 +250,18 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
             first.next = not started
             rep.next = 0
 
-    @always_seq(glbl.clk.posedge, reset=glbl.rst)
-    def p1():
-        if ce:
-            below1.next = below
-            sb1.next = concat(pop_en, popping, first, lane_last, rep, A_p, ts, pg, A_base)
+    if SHIFT:
+        @always_seq(glbl.clk.posedge, reset=glbl.rst)
+        def p1():
+            if ce:
+                below1.next = below
+                sb1.next = concat(pop_en, popping, first, lane_last, rep, A_p, ts, pg, A_base)
+    else:                                  # the pass tag is only needed to shift bit planes
+        @always_seq(glbl.clk.posedge, reset=glbl.rst)
+        def p1():
+            if ce:
+                below1.next = below
+                sb1.next = concat(pop_en, popping, first, lane_last, rep, ts, pg, A_base)
 
     # ---- popcount + sideband delay, address, RAM read --------------------------------------------
     pc = Signal(intbv(0, min=0, max=W + 1))
@@ -264,7 +273,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
         chain.append(s)
     sbd = chain[-1]
     addr = Signal(intbv(0, min=0, max=max(2, VD)))
-    sb_a = Signal(intbv(0)[SBW:])
+    sb_a = Signal(intbv(0)[SBW - BW:])        # the base is not needed after the address
 
     asum = Signal(intbv(0, min=0, max=(1 << BW) + W + 1))
     sbd_base = sbd(BW, 0)
@@ -280,13 +289,13 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
                 addr.next = asum
             else:
                 addr.next = 0
-            sb_a.next = sbd
+            sb_a.next = sbd[SBW:BW]
 
     wq = Signal(intbv(0, min=-(1 << (WB - 1)), max=1 << (WB - 1)))
     bq = Signal(intbv(0, min=-(1 << (BB - 1)), max=1 << (BB - 1)))
     tq = Signal(intbv(0)[VB - 1:])
-    sb_r = Signal(intbv(0)[SBW:])
-    ga = sb_a(BW + GB, BW)
+    sb_r = Signal(intbv(0)[SBW - BW:])
+    ga = sb_a(GB, 0)
 
     @always(glbl.clk.posedge)
     def value_ram():
@@ -315,13 +324,15 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
             sb_r.next = sb_a
 
     # ---- accumulate -------------------------------------------------------------------------------
-    o = BW + GB
-    r_g, r_t, r_p = sb_r(o, BW), sb_r(o + TB, o), sb_r(o + TB + PB, o + TB)
-    r_rep, r_last, r_first, r_pair, r_v = (sb_r(o + TB + PB + k) for k in range(5))
+    o = GB
+    r_g, r_t = sb_r(o, 0), sb_r(o + TB, o)
+    r_rep, r_last, r_first, r_pair, r_v = (sb_r(o + TB + PBS + k) for k in range(5))
     lo, hi = -(1 << (CW - 1)), 1 << (CW - 1)
     acc, basev, addv, nacc, wsh = (Signal(intbv(0, min=lo, max=hi)) for _ in range(5))
 
-    if STATIC and geo.planes > 1:
+    if SHIFT:
+        r_p = sb_r(o + TB + PB, o + TB)
+
         @always_comb
         def shift():
             wsh.next = wq << r_p

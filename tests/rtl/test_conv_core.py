@@ -13,7 +13,8 @@ from dualspike.model import random_model
 from dualspike.spec import LayerSpec, ModelSpec
 from dualspike.rtl.blocks.conv_core import conv_core, conv_core_for
 
-from rtl_harness import (clock, reset_pulse, convert_and_lint, driver, monitor, pack_spikes, pack_values,
+from dualspike.rtl.weight_image import lane_images
+from rtl_harness import (clock, reset_pulse, icarus_stream_sim, weight_writes, convert_and_lint, driver, monitor, pack_spikes, pack_values,
                       run_sim, unpack_spikes)
 
 
@@ -111,3 +112,38 @@ def test_conv_core_golden_and_cycles(enc, lanes, wd, sd):
     got, errors, busy = simulate(spec, model, x, lanes)
     check(spec, model, x, got, errors)
     assert busy == int(expected_cycles(spec, model, x, lanes).sum())
+
+
+@pytest.mark.parametrize("enc,lanes,gap,stall", [("events", 3, 0.4, 0.6), ("bitplane", 2, 0.3, 0.8)])
+def test_conv_core_stalls_two_frames(enc, lanes, gap, stall):
+    spec = small_spec(encoding=enc, c=2 if enc == "events" else 1, bits=4, reset="zero", leak=0)
+    model, x = make_case(spec, 0.25, 0.2, seed=7, frames=2)
+    got, errors, busy = simulate(spec, model, x, lanes, seed=3, p_gap=gap, p_stall=stall)
+    check(spec, model, x, got, errors)
+
+
+def test_conv_core_converts():
+    spec = small_spec(encoding="bitplane", c=1, bits=3)
+    model, _ = make_case(spec, 0.3, 0, seed=1)
+    cfg = conv_core_for(spec, 0, 2, model=model)
+    convert_and_lint(conv_core(*cfg.ports, geo=cfg.geo, images=cfg.images), "conv_core")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("enc,lanes", [("bitplane", 2), ("events", 3)])
+def test_conv_core_verilog_sim(enc, lanes):
+    """The converted Verilog (weights loaded at run time through the weight port) vs golden."""
+    spec = small_spec(encoding=enc, c=1 if enc == "bitplane" else 2, bits=3, co=5)
+    model, x = make_case(spec, 0.25, 0.25, seed=11, frames=2)
+    cfg = conv_core_for(spec, 0, lanes)                 # RAMs empty: loaded through wport
+    writes = weight_writes(cfg.geo, lane_images(spec, 0, cfg.geo, model))
+    v = convert_and_lint(conv_core(*cfg.ports, geo=cfg.geo, images=None), "conv_core")
+    per_frame = input_beats(spec, x)
+    beats = [b for fr in per_frame for b in fr]
+    hw = spec.input_shape[1] * spec.input_shape[2]
+    lasts = [(k % hw) == hw - 1 for k in range(len(beats))]
+    got, _ = icarus_stream_sim(v, "conv_core", cfg.ports, beats, lasts, len(beats), writes,
+                               p_gap=0.3, p_stall=0.4)
+    check(spec, model, x, got, [])
+    got, busy = icarus_stream_sim(v, "conv_core", cfg.ports, beats[:hw], lasts[:hw], hw, writes)
+    assert busy == int(expected_cycles(spec, model, x[:1], lanes).sum())
