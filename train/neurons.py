@@ -110,21 +110,85 @@ def reset(h, s, threshold, cfg):
     return h - s * threshold
 
 
-def lif_multistep(current, threshold, cfg, mode="float", unit=None):
-    """Run the LIF neuron over ``T`` steps of ``current`` ``[T, N, ...]``; returns spikes ``[T, N, ...]``.
-
-    The membrane starts at 0 (the only reset point). In ``int`` mode ``current`` and ``threshold``
-    must be int64 and the result equals :func:`dualspike.golden.lif.lif_run` exactly.
-    """
-    if mode not in MODES:
-        raise ValueError(f"mode = {mode!r}; use one of {', '.join(MODES)}")
-    if mode == "quant" and unit is None:
-        raise ValueError("quant mode needs the integer unit u of the layer")
+def lif_reference(current, threshold, cfg, mode="float", unit=None):
+    """The LIF loop written with autograd (reset detached, as :func:`lif_multistep`'s backward);
+    :func:`lif_multistep` must equal it in value and gradient. Used by tests."""
     v = torch.zeros_like(current[0])
     out = []
     for t in range(current.shape[0]):
         h = charge(v, current[t], cfg, mode, unit)
         s = fire(h, threshold, cfg, mode, unit)
-        v = reset(h, s, threshold, cfg)
+        v = reset(h, s if mode == "int" else s.detach(), threshold, cfg)
         out.append(s)
     return torch.stack(out)
+
+
+class _MultiStepLIF(torch.autograd.Function):
+    """Forward: the step functions above without a graph. Backward: BPTT by hand, with the
+    surrogate ``∂S/∂H``, ``∂V[t]/∂H[t] = 1`` (subtract) or ``1 - S[t]`` (zero) — the reset is
+    detached — ``∂H[t+1]/∂V[t] = β = 1 - 2^-k`` (floor passed straight through) and 0 where ``H``
+    saturated."""
+
+    @staticmethod
+    def forward(ctx, current, threshold, unit, cfg, mode):
+        v = torch.zeros_like(current[0])
+        xs, ss, inside = [], [], []
+        for t in range(current.shape[0]):
+            h = charge(v, current[t], cfg, mode, unit)
+            if mode == "quant":
+                lo, hi = signed_range(cfg.vbits)
+                inside.append((h > lo * unit) & (h < hi * unit))
+            x = h - threshold
+            if mode == "quant":
+                x = unit * torch.round(x / unit)
+            s = (x >= 0).to(current.dtype)
+            v = reset(h, s, threshold, cfg)
+            xs.append(x)
+            ss.append(s)
+        ctx.cfg, ctx.quant = cfg, mode == "quant"
+        ctx.theta_shape = threshold.shape
+        ctx.theta_grad = threshold.requires_grad
+        spikes = torch.stack(ss)
+        ctx.save_for_backward(torch.stack(xs), spikes, *(torch.stack(inside),) if inside else ())
+        return spikes
+
+    @staticmethod
+    def backward(ctx, g_s):
+        x, s = ctx.saved_tensors[:2]
+        inside = ctx.saved_tensors[2] if ctx.quant else None
+        cfg = ctx.cfg
+        a = cfg.alpha
+        sg = (a / 2) / (1 + (math.pi / 2 * a * x) ** 2)
+        beta = 1.0 - (2.0 ** -cfg.leak if cfg.leak > 0 else 0.0)
+        g_i = torch.empty_like(g_s)
+        g_th = torch.zeros_like(g_s[0]) if ctx.theta_grad else None
+        eps = torch.zeros_like(g_s[0])              # dL/dV[t]
+        for t in reversed(range(g_s.shape[0])):
+            direct = g_s[t] * sg[t]
+            gh = direct + (eps if cfg.reset == "subtract" else eps * (1 - s[t]))
+            if g_th is not None:
+                g_th -= direct + (eps * s[t] if cfg.reset == "subtract" else 0)
+            if inside is not None:
+                gh = gh * inside[t]
+            g_i[t] = gh
+            eps = gh * beta
+        if g_th is not None:
+            g_th = g_th.sum_to_size(ctx.theta_shape)
+        return g_i, g_th, None, None, None
+
+
+def lif_multistep(current, threshold, cfg, mode="float", unit=None):
+    """Run the LIF neuron over ``T`` steps of ``current`` ``[T, N, ...]``; returns spikes ``[T, N, ...]``.
+
+    The membrane starts at 0 (the only reset point). In ``int`` mode ``current`` and ``threshold``
+    must be int64 and the result equals :func:`dualspike.golden.lif.lif_run` exactly. In the other
+    modes the backward pass is BPTT with the ATan surrogate and a detached reset.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode = {mode!r}; use one of {', '.join(MODES)}")
+    if mode == "quant" and unit is None:
+        raise ValueError("quant mode needs the integer unit u of the layer")
+    if mode == "int":
+        return lif_reference(current, threshold, cfg, mode)
+    threshold = torch.as_tensor(threshold, dtype=current.dtype, device=current.device)
+    return _MultiStepLIF.apply(current, threshold, unit, cfg, mode)

@@ -78,7 +78,7 @@ class Recipe:
 RECIPES = {
     "default": Recipe(),
     "dense": Recipe(prune=False, quant=False, target_sparsity=0.0),
-    "quick": Recipe(epochs=2, fp_epochs=1, batch_size=64, train_subset=512, test_subset=200,
+    "quick": Recipe(epochs=2, fp_epochs=1, batch_size=64, train_subset=512, test_subset=None,
                     prune_start=0.0, prune_end=0.5, prior=0.5, lr=3e-3, target_sparsity=0.9),
 }
 
