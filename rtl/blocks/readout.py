@@ -17,7 +17,7 @@ Usage::
 
     ro = readout(glbl, ce, i_valid, i_cur, i_spike, i_first, o_valid, o_sum, mode="membrane", cur_w=16)
 """
-from myhdl import Signal, always_comb, always_seq, block, instances, intbv
+from myhdl import Signal, always_comb, always_seq, block, instances, intbv, modbv
 
 
 @block
@@ -29,7 +29,7 @@ def readout(glbl, ce, i_valid, i_cur, i_spike, i_first, o_valid, o_sum, mode, cu
     acc = Signal(intbv(0, min=-(1 << 31), max=1 << 31))
     add = Signal(intbv(0, min=-(1 << 31), max=1 << 31))
     base = Signal(intbv(0, min=-(1 << 31), max=1 << 31))
-    nsum = Signal(intbv(0, min=-(1 << 32), max=1 << 32))
+    nsum = Signal(modbv(0, min=-(1 << 31), max=1 << 31))     # int32 wraps, as the golden int32
 
     if mode == "membrane":
         @always_comb
@@ -56,7 +56,7 @@ def readout(glbl, ce, i_valid, i_cur, i_spike, i_first, o_valid, o_sum, mode, cu
         if ce:
             o_valid.next = i_valid
             if i_valid:
-                acc.next = nsum[32:].signed()
-                o_sum.next = nsum[32:].signed()
+                acc.next = nsum
+                o_sum.next = nsum
 
     return instances()

@@ -92,13 +92,11 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             cs = _concat(win.data, src)
             insts.append(wire(words[p * NW + wi], cs(W, 0) if len(cs) > W else cs))
     vmasks = [Signal(intbv(0)[W:]) for _ in range(NW)]
-    for wi in range(NW):
-        if conv:
+    if conv:
+        for wi in range(NW):
             src = [None if wi * W + b >= geo.r else npix * P + (wi * W + b) // C for b in range(W)]
             cs = _concat(win.data, src)
             insts.append(wire(vmasks[wi], cs(W, 0) if len(cs) > W else cs))
-        else:
-            vmasks[wi] = Signal(intbv((1 << W) - 1)[W:])
 
     # ---- controller: scan -------------------------------------------------------------------------
     run = Signal(bool(0))
@@ -159,11 +157,21 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         start.next = run and win.valid and (sk_state == 0 or take)
         win.ready.next = run and last_read and sk_g == G - 1
 
+    wsel = Signal(intbv(0)[W:])
+    if conv:
+        @always_comb
+        def word_sel():
+            wsel.next = words[sk_p * NW + sk_wi] & vmasks[sk_wi]
+    else:
+        @always_comb
+        def word_sel():
+            wsel.next = words[sk_p * NW + sk_wi]
+
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def scan_seq():
         if run:
             s2_valid.next = sc_rd
-            s2_word.next = words[sk_p * NW + sk_wi] & vmasks[sk_wi]
+            s2_word.next = wsel
             s2_p.next = sk_p
             s2_par.next = sk_par
             if start:
@@ -351,7 +359,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
 
     if probe is not None:
         insts.append(_ctrl_probe(glbl, run, take, start, pk_active, sk_state, win.valid, ts, probe))
-    return insts, scan_seq, pop_seq, ctrl_comb, start_comb, npass, alllast, wbase, wdata, wacc, \
+    return insts, word_sel, scan_seq, pop_seq, ctrl_comb, start_comb, npass, alllast, wbase, wdata, wacc, \
         fin_comb, out_comb, out_seq
 
 

@@ -1,0 +1,116 @@
+"""FC layer core: frame buffer + sparse engine; spikes out, or the readout (membrane sum / count).
+
+The fc layer sees the whole input map as one receptive field. DESIGN.md §2 defines its weights
+over the ``(c, h, w)`` flattening, but pixels arrive in raster order with channels fastest, so
+the receptive-field order is ``(h, w, c)`` (``j = (h*W + w)*C + c``); the weight image is built
+in that order (:func:`dualspike.golden.layers.receptive_field_matrix`), so no reordering
+hardware is needed.
+
+Parameters: ``geo`` (:func:`~dualspike.rtl.weight_image.core_geometry`), ``images``.
+
+Ports:
+
+=====  ====  ====================================================================================
+s      in    pixel stream (as the conv core's input), H·W beats a frame
+m      out   one beat per frame: spikes ``Tmax·Co`` bits (bit ``t*Co + co``), or for the readout
+             layer ``32·Co`` bits (int32 ``Σ_t I[t]`` or spike count of class ``co`` at
+             ``[32co, 32co+32)``); ``last`` = 1
+wport  in    weight write port (as the conv core)
+T      in    runtime time steps
+busy   out   cost-model cycles (one "pixel", ``ceil(Co/L)`` units)
+=====  ====  ====================================================================================
+
+The frame buffer holds ``H·W·Tmax·C`` bits; it accepts one pixel per cycle and then holds the
+frame until the engine has scanned every group, so the next frame's pixels wait.
+
+::
+
+    clk   _/‾\\_/‾\\_/‾\\_/ ... \\_/‾\\_/‾\\_/ ... \\_/‾\\_
+    s     ==<p0><p1>...<pN-1>_______________ ... __
+    busy  ____________________/‾‾‾‾‾‾‾‾‾ ... ‾\\__
+    m     ____________________________________<y>_     (last = 1)
+
+Usage::
+
+    cfg = fc_core_for(spec, len(spec.layers) - 1, lanes=2, model=model)
+    inst = fc_core(*cfg.ports, geo=cfg.geo, images=cfg.images)      # inside a @block
+"""
+from myhdl import Signal, always_comb, always_seq, block, concat, instances, intbv
+
+from ..interfaces import Stream, wire
+from ..weight_image import core_geometry, lane_images
+from .conv_core import CoreConfig, core_ports, static_rewire
+from .sparse_engine import sparse_engine
+
+
+@block
+def frame_buffer(glbl, s, m, npix, pixel_w):
+    """Collect ``npix`` pixels (pixel q at bits ``[q*P, (q+1)*P)`` of ``m.data``); hold the frame
+    (``m.valid``) until ``m.ready``. One pixel per cycle in; ``m.last`` = 1."""
+    P, N = pixel_w, npix
+    s.check(P, "frame_buffer input")
+    m.check(N * P, "frame_buffer output")
+    sr = Signal(intbv(0)[N * P:])
+    cnt = Signal(intbv(0, min=0, max=N + 1))
+    hold = Signal(bool(0))
+
+    @always_comb
+    def comb():
+        s.ready.next = not hold
+        m.valid.next = hold
+        m.last.next = hold
+        m.data.next = sr
+
+    if N > 1:
+        @always_seq(glbl.clk.posedge, reset=glbl.rst)
+        def shift():
+            if s.valid and not hold:
+                sr.next = concat(s.data, sr[N * P:P])
+    else:
+        @always_seq(glbl.clk.posedge, reset=glbl.rst)
+        def shift():
+            if s.valid and not hold:
+                sr.next = s.data
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def seq():
+        if s.valid and not hold:
+            if cnt == N - 1 or s.last:
+                cnt.next = 0
+                hold.next = 1
+            else:
+                cnt.next = cnt + 1
+        elif hold and m.ready:
+            hold.next = 0
+
+    return instances()
+
+
+@block
+def fc_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None):
+    if geo.kind != "fc":
+        raise ValueError(f"fc_core: layer kind is {geo.kind!r}")
+    c, h, w = geo.in_shape
+    P = geo.npass * c
+    s.check(P, "fc_core input")
+    insts = []
+    fb_in = Stream(P)
+    if geo.static and geo.planes > 1:
+        insts.append(static_rewire(s.data, fb_in.data, c, geo.planes))
+    else:
+        insts.append(wire(fb_in.data, s.data))
+    insts += [wire(fb_in.valid, s.valid), wire(s.ready, fb_in.ready), wire(fb_in.last, s.last)]
+    win = Stream(h * w * P)
+    insts.append(frame_buffer(glbl, fb_in, win, npix=h * w, pixel_w=P))
+    insts.append(sparse_engine(glbl, win, m, wport, T, busy, geo=geo, images=images, npix=h * w,
+                               conv=False, probe=probe))
+    return insts
+
+
+def fc_core_for(spec, i, lanes, model=None, word=64, tmax=None, ports=None):
+    """Factory: :class:`~dualspike.rtl.blocks.conv_core.CoreConfig` of layer ``i``'s fc core."""
+    geo = core_geometry(spec, i, lanes, word=word, tmax=tmax)
+    if geo.kind != "fc":
+        raise ValueError(f"layer {i} is {geo.kind}, not fc")
+    images = lane_images(spec, i, geo, model) if model is not None else None
+    return CoreConfig(geo, images, ports or core_ports(geo))
