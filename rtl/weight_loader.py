@@ -9,7 +9,9 @@ Per layer ``i``, in order: a header word (tag 0xA5, layer index, out channels, n
     bus.lane    co % L               bus.addr  mask g·NW + wi; value: lane-local index; bias/θ g
     bus.data    LSB-aligned          bus.we    one cycle per write
 
-A mask word is one write; values are written one per cycle (a value word takes up to 16 cycles,
+Mask words are buffered (``max Co·NW`` words) and written lane after lane once a layer's masks
+are in (the cores compute each lane's running value base from its masks written in order; the
+stream is channel-major), ``Co·NW + 1`` cycles with ``tready`` low; values are written one per cycle (a value word takes up to 16 cycles,
 ``tready`` low meanwhile, plus one cycle per channel to fetch its count); a parameter word takes
 two cycles (bias, threshold). Per-channel non-zero counts are the masks' popcounts, kept while the
 masks pass; each lane's next value index is a running counter.
@@ -74,7 +76,22 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
     CAP = tuple(int(v) for v in capacities) + (0,)
     DEPTH = tuple(-(-int(c) // int(L)) for c, L in zip(capacities, lanes)) + (0,)   # per-lane values
     max_co, max_nw, max_l, max_cap = max(CO), max(NW), max(LN), max(CAP) + 1
-    st = enum("HEAD", "MASK", "VAL", "PARAM", "DRAIN")
+    st = enum("HEAD", "MASK", "REPLAY", "VAL", "PARAM", "DRAIN")
+    MB = max(c * n for c, n in zip(CO, NW))                                 # mask words of a layer
+    mbuf = [Signal(intbv(0)[64:]) for _ in range(MB)]
+    mk = Signal(intbv(0, min=0, max=MB + 1))
+    mb_we = Signal(bool(0))
+    mb_ra = Signal(intbv(0, min=0, max=MB + 1))
+    mb_rd = Signal(intbv(0)[64:])
+    ractive, p_valid = Signal(bool(0)), Signal(bool(0))
+    rl = Signal(intbv(0, min=0, max=max_l + 1))
+    rwi = Signal(intbv(0, min=0, max=max_nw + 1))
+    rco = Signal(intbv(0, min=0, max=max_co + max_l + 1))
+    rsrc = Signal(intbv(0, min=0, max=MB + max_l * max_nw + 1))
+    lsrc = Signal(intbv(0, min=0, max=MB + max_l * max_nw + 1))
+    rdst = Signal(intbv(0, min=0, max=(max_co + 2) * max_nw + 1))
+    p_lane = Signal(intbv(0, min=0, max=max_l + 1))
+    p_addr = Signal(intbv(0, min=0, max=(max_co + 2) * max_nw + max_nw + 1))
     state = Signal(st.HEAD)
     lidx = Signal(intbv(0, min=0, max=nl + 1))
     co_v = Signal(intbv(0, min=0, max=max_co + 1))
@@ -125,12 +142,28 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
         nib.next = (s.tdata >> (4 * ni)) & 0xF
 
     @always_comb
+    def mbuf_ctl():
+        mb_we.next = state == st.MASK and s.tvalid
+        if rsrc < MB:
+            mb_ra.next = rsrc
+        else:
+            mb_ra.next = 0
+
+    @always(clk.posedge)
+    def mbuf_ram():
+        if mb_we:
+            mbuf[int(mk)].next = s.tdata
+        mb_rd.next = mbuf[int(mb_ra)]
+
+    @always_comb
     def comb():
         c = False
         if state == st.VAL:
             c = bool(not need and (ni == 15 or vcount == nnz - 1))
         elif state == st.PARAM:
             c = bool(phase)
+        elif state == st.REPLAY:
+            c = False
         else:
             c = True
         consume.next = c
@@ -153,9 +186,46 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
             state.next = st.HEAD
             lidx.next = 0
             reg.next = 0xFFFFFFFF
+            ractive.next = 0
+            p_valid.next = 0
+            mk.next = 0
             need.next = 0
             ni.next = 0
             phase.next = 0
+        elif state == st.REPLAY:                           # masks → lanes, lane after lane
+            p_valid.next = ractive
+            p_lane.next = rl
+            p_addr.next = rdst + rwi
+            if p_valid:
+                bus.we.next = 1
+                bus.sel.next = 0
+                bus.lane.next = p_lane
+                bus.addr.next = p_addr
+                bus.data.next = mb_rd
+            if ractive:
+                if rwi == nw_v - 1:
+                    rwi.next = 0
+                    if rco + l_v < co_v:                    # next group of this lane
+                        rco.next = rco + l_v
+                        rsrc.next = rsrc + 1 + (l_v - 1) * nw_v
+                        rdst.next = rdst + nw_v
+                    elif rl + 1 < l_v and rl + 1 < co_v:     # next lane
+                        rl.next = rl + 1
+                        rco.next = rl + 1
+                        rsrc.next = lsrc + nw_v
+                        lsrc.next = lsrc + nw_v
+                        rdst.next = 0
+                    else:
+                        ractive.next = 0
+                else:
+                    rwi.next = rwi + 1
+                    rsrc.next = rsrc + 1
+            else:
+                mk.next = 0
+                if nnz != 0:
+                    state.next = st.VAL
+                else:
+                    state.next = st.PARAM
         elif s.tvalid:
             bad = False
             adv = False                                   # advance to the next channel
@@ -163,6 +233,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
             if take:
                 reg.next = nxt
             if state == st.HEAD:
+                mk.next = 0
                 if lidx == 0:
                     loaded.next = 0
                 co.next = 0
@@ -183,11 +254,8 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                 else:
                     nnz.next = s.tdata[32:0]
                     state.next = st.MASK
-            elif state == st.MASK:
-                bus.we.next = 1
-                bus.sel.next = 0
-                bus.addr.next = gaddr + wi
-                bus.data.next = s.tdata
+            elif state == st.MASK:                          # masks wait in mbuf (channel-major)
+                mk.next = mk + 1
                 if g == 0:
                     lane_next[int(lane)].next = 0
                 if wi == nw_v - 1:
@@ -197,10 +265,14 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                     adv = True
                     if co == co_v - 1:
                         restart = True
-                        if nnz != 0:
-                            state.next = st.VAL
-                        else:
-                            state.next = st.PARAM
+                        state.next = st.REPLAY
+                        ractive.next = 1
+                        rl.next = 0
+                        rwi.next = 0
+                        rco.next = 0
+                        rsrc.next = 0
+                        lsrc.next = 0
+                        rdst.next = 0
                         need.next = 1
                         vcount.next = 0
                         ni.next = 0
@@ -301,4 +373,4 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                 else:
                     state.next = st.DRAIN
 
-    return crc_inst, pop_inst, rom, mem_read, comb, seq
+    return crc_inst, pop_inst, rom, mem_read, mbuf_ctl, mbuf_ram, comb, seq
