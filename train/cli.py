@@ -20,7 +20,7 @@ Examples:
 
 def add_arguments(p):
     p.add_argument("--model", default=None, help="built-in model name (default: the recipe's, scnn5-mnist)")
-    p.add_argument("--recipe", default="default", help="default | dense | quick (default: default)")
+    p.add_argument("--recipe", default="default", help="default | dense | pruned-float | quick (default: default)")
     p.add_argument("--data", default="default",
                    help="'default' (4,000/1,000 real MNIST digits), a folder of MNIST IDX files, or an "
                         ".npz with x_train, y_train, x_test, y_test")

@@ -104,7 +104,7 @@ def check_bit_exact(model, x, batch=200, reference=None):
     return logits
 
 
-def save(model, path):
+def save(model, path, meta=None):
     """Write ``model`` with :func:`dualspike.bitmap.save` when the bitmap writer is installed,
     else as an ``.npz`` fallback (spec JSON plus per-layer arrays). Returns the path written."""
     try:
@@ -112,7 +112,7 @@ def save(model, path):
     except ImportError:
         bitmap = None
     if bitmap is not None and hasattr(bitmap, "save"):
-        bitmap.save(model, path)
+        bitmap.save(model, path, meta=meta)
         return path
     path = str(path) + ".npz" if not str(path).endswith(".npz") else str(path)
     arrays = {f"{k}{i}": v for i, l in enumerate(model.layers) for k, v in zip("wbt", l)}

@@ -212,9 +212,9 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            if recipe.prune and k % 5 == 0:   # follow the schedule: adapt the prior strength α
+            if recipe.prune:   # follow the schedule: adapt the prior strength α every step
                 z, n = opt.sparsity()
-                prior = prior * 1.1 if z / n < target - 0.005 else prior / 1.1
+                prior = prior * 1.03 if z / n < target - 0.005 else prior / 1.03
                 prior = float(min(max(prior, 1e-4), 20.0))
             loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
@@ -265,9 +265,11 @@ def finish(net, recipe, spec, history, elapsed, xte, yte, out_dir, device="cpu",
         pruned, removed = remove_silent(model)
         logits = check_bit_exact(pruned, xte, reference=before)
         stats = golden.run(pruned, xte, stats=True).stats.summary()
-        path = save(pruned, os.path.join(out_dir, "model.dsm"))
+        acc = float((logits.argmax(1) == yte).mean())
+        path = save(pruned, os.path.join(out_dir, "model.dsm"), meta=dict(
+            trained_by="dualspike.train", test_acc=acc, test_samples=len(yte), recipe=recipe.to_dict()))
         report["int"] = dict(
-            test_acc=float((logits.argmax(1) == yte).mean()), bit_exact=True, checked_samples=len(yte),
+            test_acc=acc, bit_exact=True, checked_samples=len(yte),
             weight_sparsity=pruned.sparsity(), weight_sparsity_layers=[pruned.sparsity(i) for i in
                                                                        range(len(pruned.layers))],
             weight_sparsity_before_removal=model.sparsity(), nonzeros=pruned.nonzeros(),

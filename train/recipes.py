@@ -2,6 +2,7 @@
 
 - ``default``: scnn5-mnist on the 4,000/1,000 real digits, Grad-R to 94 % sparsity, 4-bit LSQ;
 - ``dense``: the same network and schedule in float without pruning (the accuracy reference);
+- ``pruned-float``: the same with Grad-R pruning but no quantisation;
 - ``quick``: a small subset and 2 epochs that still prunes, quantises, removes silent channels,
   exports and checks bit-exactness (for tests, well under 3 minutes on 2 cores).
 """
@@ -21,7 +22,7 @@ class Recipe:
 
     model: str = "scnn5-mnist"
     spec_overrides: dict = field(default_factory=dict)
-    epochs: int = 24
+    epochs: int = 30
     fp_epochs: int = 6
     batch_size: int = 64
     lr: float = 2e-3
@@ -78,8 +79,9 @@ class Recipe:
 RECIPES = {
     "default": Recipe(),
     "dense": Recipe(prune=False, quant=False, target_sparsity=0.0),
+    "pruned-float": Recipe(quant=False),
     "quick": Recipe(epochs=2, fp_epochs=1, batch_size=64, train_subset=512, test_subset=None,
-                    prune_start=0.0, prune_end=0.5, prior=0.5, lr=3e-3, target_sparsity=0.9),
+                    prune_start=0.0, prune_end=0.5, prior=3.0, lr=3e-3, target_sparsity=0.9),
 }
 
 

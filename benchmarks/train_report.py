@@ -1,0 +1,89 @@
+"""Training report table: dense float, pruned float and pruned int4 scnn5-mnist.
+
+Usage::
+
+    python benchmarks/train_report.py --train            # runs the three recipes one after another
+    python benchmarks/train_report.py --dense runs/dense --pruned runs/pruned-float --int runs/default
+
+Each run folder holds the ``report.json`` written by ``dualspike train``. Writes
+``benchmarks/results/train_report.md``.
+"""
+import argparse
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _pct(v):
+    return "–" if v is None else f"{100 * v:.2f}"
+
+
+def row(name, rep, key):
+    r = rep[key]
+    layers = " / ".join(f"{100 * s:.1f}" for s in r["weight_sparsity_layers"])
+    dens = " / ".join(f"{100 * d:.2f}" for d in r["spike_density"])
+    return (f"| {name} | {_pct(r['test_acc'])} | {_pct(r['weight_sparsity'])} | {layers} | {dens} | "
+            f"{rep['train_time_s'] / 60:.1f} |")
+
+
+def table(dense, pruned, quant):
+    lines = ["| network | test acc [%] | weight sparsity [%] | sparsity per layer [%] | "
+             "spike density per LIF layer [%] | training [min] |",
+             "|---|---|---|---|---|---|"]
+    if dense:
+        lines.append(row("dense float", dense, "float"))
+    if pruned:
+        lines.append(row("pruned float (Grad-R)", pruned, "float"))
+    if quant:
+        lines.append(row("pruned int4 (Grad-R + LSQ), float eval", quant, "float"))
+        lines.append(row("**pruned int4, integer model (golden)**", quant, "int"))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dense"), ap.add_argument("--pruned"), ap.add_argument("--int", dest="quant")
+    ap.add_argument("--train", action="store_true", help="train the three recipes into --runs")
+    ap.add_argument("--runs", default=os.path.join(HERE, "runs"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "train_report.md"))
+    a = ap.parse_args(argv)
+    if a.train:
+        from dualspike.train import recipes
+        from dualspike.train.loop import train
+        for name in ("dense", "pruned-float", "default"):
+            train(recipes.get(name), os.path.join(a.runs, name), progress=sys.stderr.isatty())
+        a.dense, a.pruned, a.quant = (os.path.join(a.runs, n) for n in ("dense", "pruned-float", "default"))
+    reps = []
+    for d in (a.dense, a.pruned, a.quant):
+        if d is None:
+            reps.append(None)
+            continue
+        with open(os.path.join(d, "report.json")) as f:
+            reps.append(json.load(f))
+    quant = reps[2]
+    text = ["# scnn5-mnist training report", "",
+            "Data: the 4,000 / 1,000 real MNIST digits of `dualspike.data.default_mnist` (test = 1,000 "
+            "held-out digits). T = 4, bitplane input. Sparsity per layer in spec order "
+            "(conv1 / conv2 / conv3 / conv4 / fc); spike densities are spikes / (neurons × T) before "
+            "pooling for the four conv LIF layers, on the test set. Training time is wall time of the "
+            "training epochs on the machine named below (2 shared CPU cores).", "",
+            table(*reps), ""]
+    if quant:
+        q = quant["int"]
+        text += [f"Integer model: bit-exact torch integer mode == golden model on all {q['checked_samples']} "
+                 f"test digits; {sum(map(len, q['removed_channels']))} silent channels removed "
+                 f"(out_channels {q['out_channels']}); non-zero weights per layer {q['nonzeros']}.", ""]
+        r = quant["recipe"]
+        text += [f"Recipe (default): {r['epochs']} epochs ({r['fp_epochs']} float), batch {r['batch_size']}, "
+                 f"Adam lr {r['lr']} cosine, target sparsity {r['target_sparsity']}, shifts ±{r['shift']} px, "
+                 f"seed {r['seed']}; torch {quant['torch']} on {quant['device']}.", ""]
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write("\n".join(text))
+    print("\n".join(text))
+
+
+if __name__ == "__main__":
+    main()
