@@ -243,6 +243,20 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
     return report
 
 
+def export_checkpoint(ck_path, out_dir, data="default", log=print):
+    """Export, check and report the network of a checkpoint as it is (e.g. a run stopped early)."""
+    from .recipes import Recipe
+    ck = load_checkpoint(ck_path)
+    recipe = Recipe.from_dict(ck["recipe"])
+    spec = recipe.spec()
+    net = SpikingNet(spec, recipe.surrogate_alpha, recipe.init_gain)
+    net.load_state_dict(ck["net"])
+    _, (xte, yte) = load_data(spec, data)
+    xte, yte = _subset(xte, yte, recipe.test_subset, recipe.seed + 1)
+    os.makedirs(out_dir, exist_ok=True)
+    return finish(net, recipe, spec, ck["history"], ck["elapsed"], xte, yte, out_dir, log=log)
+
+
 def _bar(progress, total, desc):
     if not progress:
         return None
