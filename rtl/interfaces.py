@@ -123,8 +123,8 @@ def pipeline_ctrl(glbl, s, m, ce, latency):
     """
     if latency < 1:
         raise ValueError(f"pipeline latency must be >= 1, not {latency}")
-    vs = Signal(intbv(0)[latency + 1:])          # bit i = valid after stage i (bit 0 unused)
-    ls = Signal(intbv(0)[latency + 1:])
+    vs = Signal(intbv(0)[latency:])          # bit i = valid after stage i + 1
+    ls = Signal(intbv(0)[latency:])
 
     @always_comb
     def comb():
@@ -134,15 +134,22 @@ def pipeline_ctrl(glbl, s, m, ce, latency):
     def comb_s():
         s.ready.next = m.ready or not m.valid
 
-    @always_seq(glbl.clk.posedge, reset=glbl.rst)
-    def seq():
-        if m.ready or not m.valid:
-            vs.next = concat(vs[latency:0], s.valid)
-            ls.next = concat(ls[latency:0], s.last)
+    if latency > 1:
+        @always_seq(glbl.clk.posedge, reset=glbl.rst)
+        def seq():
+            if m.ready or not m.valid:
+                vs.next = concat(vs[latency - 1:0], s.valid)
+                ls.next = concat(ls[latency - 1:0], s.last)
+    else:
+        @always_seq(glbl.clk.posedge, reset=glbl.rst)
+        def seq():
+            if m.ready or not m.valid:
+                vs.next = s.valid
+                ls.next = s.last
 
     @always_comb
     def out():
-        m.valid.next = vs[latency]
-        m.last.next = ls[latency]
+        m.valid.next = vs[latency - 1]
+        m.last.next = ls[latency - 1]
 
     return comb, comb_s, seq, out

@@ -42,11 +42,11 @@ def lif_unit(glbl, ce, i_valid, i_cur, i_first, i_theta, o_valid, o_spike, o_v, 
         raise ValueError(f"lif_unit: i_cur is {len(i_cur)} bits, cur_w is {cur_w}")
     VMAX, VMIN = (1 << (vbits - 1)) - 1, -(1 << (vbits - 1))
     SW = max(cur_w, vbits) + 2
+    SUBTRACT = reset == "subtract"
     v = Signal(intbv(0, min=VMIN, max=VMAX + 1))
     vp = Signal(intbv(0, min=VMIN, max=VMAX + 1))
     lk = Signal(intbv(0, min=VMIN, max=VMAX + 1))
     hs = Signal(intbv(0, min=-(1 << (SW - 1)), max=1 << (SW - 1)))
-    h = Signal(intbv(0, min=VMIN, max=VMAX + 1))
     th = Signal(intbv(0, min=0, max=VMAX + 1))
     fire = Signal(bool(0))
     vn = Signal(intbv(0, min=VMIN, max=VMAX + 1))
@@ -73,33 +73,24 @@ def lif_unit(glbl, ce, i_valid, i_cur, i_first, i_theta, o_valid, o_spike, o_v, 
             hs.next = vp + i_cur
             th.next = i_theta
 
+    # saturate, fire and reset in one process (no transient out-of-range values between them)
     @always_comb
-    def saturate():
+    def fire_reset():
         if hs > VMAX:
-            h.next = VMAX
+            fire.next = VMAX >= th
+            if VMAX >= th:
+                vn.next = VMAX - th if SUBTRACT else 0
+            else:
+                vn.next = VMAX
         elif hs < VMIN:
-            h.next = VMIN
+            fire.next = 0
+            vn.next = VMIN
         else:
-            h.next = hs
-
-    @always_comb
-    def fire_cmp():
-        fire.next = h >= th
-
-    if reset == "zero":
-        @always_comb
-        def reset_v():
-            if fire:
-                vn.next = 0
+            fire.next = hs >= th
+            if hs >= th:
+                vn.next = hs - th if SUBTRACT else 0
             else:
-                vn.next = h
-    else:
-        @always_comb
-        def reset_v():
-            if fire:
-                vn.next = h - th
-            else:
-                vn.next = h
+                vn.next = hs
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def seq():

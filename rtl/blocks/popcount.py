@@ -6,7 +6,7 @@ throughput one word per cycle. Each stage holds at most one small adder (≤ 4 L
 
 Usage::
 
-    inst = popcount(glbl, ce, x, y, width=64)   # y = popcount(x) 4 cycles later
+    inst = popcount(clk, ce, x, y, width=64)   # y = popcount(x) 4 cycles later
 """
 from myhdl import Signal, always, always_comb, block, intbv
 
@@ -19,7 +19,7 @@ def popcount_latency(width):
 
 
 @block
-def popcount(glbl, ce, x, y, width):
+def popcount(clk, ce, x, y, width):
     chunks = []
     insts = []
 
@@ -30,13 +30,13 @@ def popcount(glbl, ce, x, y, width):
         hi = min(width, lo + 8)
         s = Signal(intbv(0, min=0, max=width + 1))
         chunks.append(s)
-        insts.append(chunk(glbl, ce, x, lo, hi, s))
+        insts.append(chunk(clk, ce, x, lo, hi, s))
     level = chunks
     while len(level) > 1:
         nxt = []
         for k in range(0, len(level), 2):
             s = Signal(intbv(0, min=0, max=width + 1))
-            insts.append(add(glbl, ce, level[k], level[k + 1] if k + 1 < len(level) else None, s))
+            insts.append(add(clk, ce, level[k], level[k + 1] if k + 1 < len(level) else None, s))
             nxt.append(s)
         level = nxt
 
@@ -44,39 +44,39 @@ def popcount(glbl, ce, x, y, width):
 
 
 @block
-def _chunk(glbl, ce, x, lo, hi, out):
-    @always(glbl.clk.posedge)
+def _chunk(clk, ce, x, lo, hi, out):
+    @always(clk.posedge)
     def seq():
         if ce:
-            cnt = intbv(0, min=0, max=hi - lo + 1)
+            ones = intbv(0, min=0, max=hi - lo + 1)
             for k in range(lo, hi):
                 if x[k]:
-                    cnt[:] = cnt + 1
-            out.next = cnt
+                    ones[:] = ones + 1
+            out.next = ones
     return seq
 
 
 @block
-def _chunk_free(glbl, ce, x, lo, hi, out):
-    @always(glbl.clk.posedge)
+def _chunk_free(clk, ce, x, lo, hi, out):
+    @always(clk.posedge)
     def seq():
-        cnt = intbv(0, min=0, max=hi - lo + 1)
+        ones = intbv(0, min=0, max=hi - lo + 1)
         for k in range(lo, hi):
             if x[k]:
-                cnt[:] = cnt + 1
-        out.next = cnt
+                ones[:] = ones + 1
+        out.next = ones
     return seq
 
 
 @block
-def _add(glbl, ce, a, b, out):
+def _add(clk, ce, a, b, out):
     if b is None:
-        @always(glbl.clk.posedge)
+        @always(clk.posedge)
         def seq():
             if ce:
                 out.next = a
     else:
-        @always(glbl.clk.posedge)
+        @always(clk.posedge)
         def seq():
             if ce:
                 out.next = a + b
@@ -84,13 +84,13 @@ def _add(glbl, ce, a, b, out):
 
 
 @block
-def _add_free(glbl, ce, a, b, out):
+def _add_free(clk, ce, a, b, out):
     if b is None:
-        @always(glbl.clk.posedge)
+        @always(clk.posedge)
         def seq():
             out.next = a
     else:
-        @always(glbl.clk.posedge)
+        @always(clk.posedge)
         def seq():
             out.next = a + b
     return seq

@@ -4,7 +4,7 @@ DESIGN.md §2: ``membrane`` -> integer logit ``Σ_t I[t]`` (int32, no threshold,
 ``count`` -> spike count. The steps of one neuron arrive back to back, ``i_first`` marks t = 0.
 
 Parameters: ``mode`` ("membrane" | "count"), ``cur_w`` (width of I). Ports: ``ce``; ``i_valid``,
-``i_cur`` (signed), ``i_spike``, ``i_first`` in; ``o_valid``, ``o_sum`` (signed 32 bits, the
+``i_cur`` (signed; None for count), ``i_spike`` (None for membrane), ``i_first`` in; ``o_valid``, ``o_sum`` (signed 32 bits, the
 running sum including this step) out. Latency 1, one step per cycle.
 
 ::

@@ -243,7 +243,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     wmask = Signal(intbv(0)[W:])
     wpc = Signal(intbv(0, min=0, max=W + 1))
     insts.append(wire(wmask, wport.data(W, 0) if DW > W else wport.data))
-    insts.append(popcount(glbl, None, wmask, wpc, W))
+    insts.append(popcount(glbl.clk, None, wmask, wpc, W))
     # wpc is aligned with chain[PCL - 1]; one more register aligns it with wq
     wpc_d = Signal(intbv(0, min=0, max=W + 1))
     insts.append(_delay(glbl, None, wpc, wpc_d))
@@ -391,12 +391,12 @@ def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, geo):
         r_valid = Signal(bool(0))
         r_sum = Signal(intbv(0, min=-(1 << 31), max=1 << 31))
         if mode == "membrane":
-            insts.append(readout(glbl, run, o_valid, o_cur, s_spike, first, r_valid, r_sum,
+            insts.append(readout(glbl, run, o_valid, o_cur, None, first, r_valid, r_sum,
                                  mode=mode, cur_w=geo.cur_w))
         else:
             first1 = Signal(bool(0))
             insts.append(_delay(glbl, run, first, first1))
-            insts.append(readout(glbl, run, s_valid, o_cur, s_spike, first1, r_valid, r_sum,
+            insts.append(readout(glbl, run, s_valid, None, s_spike, first1, r_valid, r_sum,
                                  mode=mode, cur_w=geo.cur_w))
 
         @always_comb

@@ -135,7 +135,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     fmem = [Signal(intbv(0)[EW:]) for _ in range(FD)]
     wptr = Signal(intbv(0, min=0, max=FD))
     rptr = Signal(intbv(0, min=0, max=FD))
-    cnt = Signal(intbv(0, min=0, max=FD + 1))
+    fcount = Signal(intbv(0, min=0, max=FD + 1))
     H = Signal(intbv(0)[EW:])
     H_v = Signal(bool(0))
     H_x, H_m, H_base = H(W, 0), H(2 * W, W), H(2 * W + BW, 2 * W)
@@ -145,7 +145,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
 
     @always_comb
     def fifo_rd():
-        rd.next = cnt != 0 and (not H_v or take_h)
+        rd.next = fcount != 0 and (not H_v or take_h)
 
     @always(glbl.clk.posedge)
     def fifo_ram():
@@ -166,9 +166,9 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
             elif take_h:
                 H_v.next = 0
             if push and not rd:
-                cnt.next = cnt + 1
+                fcount.next = fcount + 1
             elif rd and not push:
-                cnt.next = cnt - 1
+                fcount.next = fcount - 1
 
     # ---- pop: register A, lowest set bit ------------------------------------------------------
     A_x, A_m = Signal(intbv(0)[W:]), Signal(intbv(0)[W:])
@@ -266,7 +266,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     # ---- popcount + sideband delay, address, RAM read --------------------------------------------
     pc = Signal(intbv(0, min=0, max=W + 1))
     chain = [sb1]
-    insts = [popcount(glbl, ce, below1, pc, W)]
+    insts = [popcount(glbl.clk, ce, below1, pc, W)]
     for _ in range(popcount_latency(W)):
         s = Signal(intbv(0)[SBW:])
         insts.append(_delay(glbl, ce, chain[-1], s))
