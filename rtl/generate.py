@@ -149,30 +149,6 @@ def _git_sha():
         return ""
 
 
-def _patch_myhdl_slice_of_concat():
-    """MyHDL 0.11.52 names a slice of a ConcatSignal as if its parent were a slice (AttributeError
-    ``_right``); a ConcatSignal is a declared wire, so its slices can name it directly."""
-    from myhdl._ShadowSignal import _ShadowSignal, _SliceSignal
-    if getattr(_SliceSignal, "_dualspike_patched", False):
-        return
-    orig = _SliceSignal._setName
-
-    def _setName(self, hdl):
-        if isinstance(self._sig, _ShadowSignal) and not isinstance(self._sig, _SliceSignal):
-            name = self._sig._name
-            if self._right is None:
-                self._name = f"{name}[{self._left}]"
-            else:
-                self._name = f"{name}[{self._left - 1}:{self._right}]"
-            for sl in self._slicesigs or ():
-                sl._setName(hdl)
-            return
-        return orig(self, hdl)
-
-    _SliceSignal._setName = _setName
-    _SliceSignal._dualspike_patched = True
-
-
 def resolve_chain(chain):
     if callable(chain):
         return chain
@@ -227,7 +203,6 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
                     model if bake else None)
     os.makedirs(outdir, exist_ok=True)
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
-    _patch_myhdl_slice_of_concat()
     with tempfile.TemporaryDirectory() as tmp:
         import warnings
         with warnings.catch_warnings():
