@@ -53,7 +53,7 @@ def line_buffer(glbl, s, m, width, height, pixel_w):
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             i = W + 1 - dy * W - dx
-            taps.append(sr((i + 1) * P, i * P))
+            taps.append(sr(i) if P == 1 else sr((i + 1) * P, i * P))   # 1-bit: MyHDL needs sr(i)
     win = ConcatSignal(*reversed(taps))
 
     @always_comb

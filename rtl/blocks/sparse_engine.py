@@ -54,17 +54,21 @@ def _runs(bits):
 
 
 def _concat(bus, bits):
-    """A ConcatSignal of ``bus`` bits (LSB first list; None = 0)."""
+    """``bus`` bits (LSB-first list; None = 0) as one shadow signal: a slice when they are one
+    contiguous run, else a ConcatSignal (never a slice of a ConcatSignal: MyHDL 0.11 names those
+    wrongly; 1-bit parts use ``bus(i)``, as ``bus(i+1, i)`` converts to an illegal ``x[i:i][0]``)."""
+    runs = _runs(bits)
+    if len(runs) == 1:
+        lo, n = runs[0]
+        return bus(lo) if n == 1 else bus(lo + n, lo)
     parts = []
-    for lo, n in reversed(_runs(bits)):
+    for lo, n in reversed(runs):
         if lo is None:
             parts.append(intbv(0)[n:])
         elif n == 1:
             parts.append(bus(lo))
         else:
             parts.append(bus(lo + n, lo))
-    if len(parts) == 1:
-        parts.append(intbv(0)[1:])          # ConcatSignal needs two parts; the pad is sliced off
     return ConcatSignal(*parts)
 
 
@@ -90,13 +94,13 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
                 j = wi * W + b
                 src.append(None if j >= geo.r else (j // C) * P + p * C + j % C)
             cs = _concat(win.data, src)
-            insts.append(wire(words[p * NW + wi], cs(W, 0) if len(cs) > W else cs))
+            insts.append(wire(words[p * NW + wi], cs))
     vmasks = [Signal(intbv(0)[W:]) for _ in range(NW)]
     if conv:
         for wi in range(NW):
             src = [None if wi * W + b >= geo.r else npix * P + (wi * W + b) // C for b in range(W)]
             cs = _concat(win.data, src)
-            insts.append(wire(vmasks[wi], cs(W, 0) if len(cs) > W else cs))
+            insts.append(wire(vmasks[wi], cs))
 
     # ---- controller: scan -------------------------------------------------------------------------
     run = Signal(bool(0))

@@ -62,7 +62,8 @@ def test_line_buffer_windows(h, w, p, seed, gap, stall):
             assert last == (k == h * w - 1)
 
 
-def test_line_buffer_converts():
+@pytest.mark.parametrize("p", [8, 1])
+def test_line_buffer_converts(p):
     glbl = Global()
-    convert_and_lint(line_buffer(glbl, Stream(8), Stream(9 * 8 + 9), width=6, height=5, pixel_w=8),
+    convert_and_lint(line_buffer(glbl, Stream(p), Stream(9 * p + 9), width=6, height=5, pixel_w=p),
                      "line_buffer")
