@@ -111,123 +111,13 @@ def t_port(t_in, t_out):
     return comb
 
 
-@block
-def or_pool(glbl, s, m, width, height, data_w):
-    """2×2/2 OR-pool of a raster spike stream (an odd last row/column is dropped); a row of
-    partial ORs (``width // 2`` entries) is kept between the even and odd input rows."""
-    s.check(data_w, "or_pool input")
-    m.check(data_w, "or_pool output")
-    W2, H2 = width // 2, height // 2
-    row = [Signal(intbv(0)[data_w:]) for _ in range(W2 + 1)]
-    part = Signal(intbv(0)[data_w:])
-    x = Signal(intbv(0, min=0, max=width + 1))
-    y = Signal(intbv(0, min=0, max=height + 1))
-    rd = Signal(intbv(0)[data_w:])
-    take = Signal(bool(0))
-    ox = Signal(intbv(0, min=0, max=max(W2, 1) + 1))
-
-    @always_comb
-    def comb():
-        s.ready.next = not m.valid or m.ready
-        take.next = s.valid and (not m.valid or m.ready)
-        ox.next = x >> 1
-
-    @always_comb
-    def rd_comb():
-        rd.next = row[ox]
-
-    @always(glbl.clk.posedge)
-    def seq():
-        if glbl.rst:
-            x.next = 0
-            y.next = 0
-            m.valid.next = 0
-        else:
-            if m.ready:
-                m.valid.next = 0
-            if take:
-                if x < 2 * W2 and y < 2 * H2:
-                    if not y[0]:
-                        if not x[0]:
-                            part.next = s.data
-                        else:
-                            row[int(ox)].next = part | s.data
-                    else:
-                        if not x[0]:
-                            part.next = rd | s.data
-                        else:
-                            m.data.next = part | s.data
-                            m.valid.next = 1
-                            m.last.next = (y == 2 * H2 - 1) and (x == 2 * W2 - 1)
-                if s.last:
-                    x.next = 0
-                    y.next = 0
-                elif x == width - 1:
-                    x.next = 0
-                    y.next = y + 1
-                else:
-                    x.next = x + 1
-    return comb, rd_comb, seq
-
-
-@block
-def collector(glbl, s, m, npix, pixel_w):
-    """``npix`` beats of ``pixel_w`` bits → one beat of ``npix·pixel_w`` bits (beat ``k`` at bits
-    ``[k·P, (k+1)·P)``), held until taken; the input stalls meanwhile."""
-    s.check(pixel_w, "collector input")
-    m.check(npix * pixel_w, "collector output")
-    buf = Signal(intbv(0)[npix * pixel_w:])
-    k = Signal(intbv(0, min=0, max=npix + 1))
-    shift = (npix - 1) * pixel_w
-
-    @always_comb
-    def comb():
-        s.ready.next = not m.valid
-        m.data.next = buf
-
-    @always(glbl.clk.posedge)
-    def seq():
-        if glbl.rst:
-            k.next = 0
-            m.valid.next = 0
-            m.last.next = 0
-        elif m.valid:
-            if m.ready:
-                m.valid.next = 0
-        elif s.valid:
-            if npix > 1:
-                buf.next = (buf >> pixel_w) | (s.data << shift)
-            else:
-                buf.next = s.data
-            if k == npix - 1 or s.last:
-                k.next = 0
-                m.valid.next = 1
-                m.last.next = 1
-            else:
-                k.next = k + 1
-    return comb, seq
-
-
-@block
-def fc_fallback(glbl, s, m, wport, T, busy, geo, images=None):
-    """An fc core from issue 5's sparse engine: collect the frame's pixels into one window."""
-    from .blocks.sparse_engine import sparse_engine
-    c, h, w = geo.in_shape
-    win = Stream(h * w * s.data_w)
-    col = collector(glbl, s, win, h * w, s.data_w)
-    eng = sparse_engine(glbl, win, m, wport, T, busy, geo=geo, images=images, npix=h * w, conv=False)
-    return col, eng
-
-
 # ---- the chain ---------------------------------------------------------------------------------
 @block
 def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
     """``TopConfig.chain``: every layer's core, pools, counters and the output serializer."""
     from .blocks.conv_core import conv_core, weight_port_for
-    try:
-        from .blocks.fc_core import fc_core
-    except ImportError:                     # issue 5's fc core not there yet: collector + engine
-        fc_core = fc_fallback
+    from .blocks.fc_core import fc_core
+    from .blocks.pool import pool
     spec, tmax = cfg.spec, cfg.t_max
     nl = len(spec.layers)
     insts, cur = [], pix
@@ -251,7 +141,7 @@ def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
         if ls.pool:
             pooled = Stream(tmax * ls.out_channels)
             (_, hin, win), _ = spec.layer_shapes()[i]
-            insts.append(or_pool(glbl, m, pooled, win, hin, tmax * ls.out_channels))
+            insts.append(pool(glbl, m, pooled, width=win, height=hin, pixel_w=tmax * ls.out_channels))
             cur = pooled
         else:
             cur = m
