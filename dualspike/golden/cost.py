@@ -17,8 +17,8 @@ full-width copy of a 576-bit window within its LUT budget, so it *scans* the win
 ``WORD``-bit word per cycle (mask AND spikes, empty words dropped into nothing) and pops the
 matched pairs of the previous unit (pixel, group) meanwhile. Scan and pop meet at a barrier per
 unit, so a unit costs ``max(S, P_k)`` where ``P_k = Σ_t max_lane(max(1, pairs))`` (static input:
-``max_lane(max(1, Σ_b pairs)) + T - 1``) and ``S = NP·ceil(R/WORD) + 3`` (``NP`` = T, or the bit
-planes B of a static input; 3 = pipeline latency from the last word read to its pop). One frame
+``max_lane(max(1, Σ_b pairs)) + T - 1``) and ``S = NP·ceil(R/WORD) + 4`` (``NP`` = T, or the bit
+planes B of a static input; 4 = pipeline latency from the last word read to its pop). One frame
 through an idle core costs ``S + Σ_{k<K-1} max(S, P_k) + P_{K-1}`` (the first scan is not
 hidden, the last pop has no scan to hide). ``layer_cycles(..., scan=S)`` gives that figure;
 ``scan=0`` (the default) keeps the ideal model above.
@@ -92,10 +92,10 @@ def layer_cycles(pairs, lanes, T, static, scan=0):
 
 
 def scan_cycles(spec, i, T, word=64):
-    """``S`` of layer ``i``'s RTL core: passes × words per pass + 3 (see the module docstring)."""
+    """``S`` of layer ``i``'s RTL core: passes × words per pass + 4 (see the module docstring)."""
     static = i == 0 and spec.encoding in ("binary", "bitplane")
     passes = (spec.input_bits if spec.encoding == "bitplane" else 1) if static else T
-    return passes * -(-spec.fan_in(i) // word) + 3
+    return passes * -(-spec.fan_in(i) // word) + 4
 
 
 def dense_cycles(spec, i, lanes, T, static):

@@ -3,7 +3,7 @@
 3×3, stride 1, zero padding 1, then LIF (DESIGN.md §2-3). Loop order inside the core: pixel →
 output-channel group → t → matched pairs; a frame costs (``busy`` cycles, no input starvation)::
 
-    S + Σ_{k<K-1} max(S, P_k) + P_{K-1},   S = NP·NW + 3,   K = H·W·ceil(Co/L)
+    S + Σ_{k<K-1} max(S, P_k) + P_{K-1},   S = NP·NW + 4,   K = H·W·ceil(Co/L)
 
 (see :mod:`dualspike.rtl.blocks.sparse_engine` and :func:`dualspike.golden.cost.layer_cycles`).
 

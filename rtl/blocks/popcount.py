@@ -1,4 +1,5 @@
-"""Pipelined population count: byte counts, then one adder level per register stage.
+"""Pipelined population count: 6-bit chunk counts (a ROM = one LUT6 per bit), then one adder
+level per register stage.
 
 Parameters: ``width`` of ``x``. Ports: ``ce`` (clock enable, all stages freeze when low; None = always enabled),
 ``x`` in, ``y`` out (``bit_length(width)`` bits). Latency :func:`popcount_latency` cycles,
@@ -11,8 +12,12 @@ Usage::
 from myhdl import Signal, always, always_comb, block, intbv
 
 
+CHUNK = 6                                  # one LUT6 per output bit of a chunk count
+POPC = tuple(bin(v).count("1") for v in range(1 << CHUNK))
+
+
 def popcount_latency(width):
-    n, lat = -(-width // 8), 1
+    n, lat = -(-width // CHUNK), 1
     while n > 1:
         n, lat = -(-n // 2), lat + 1
     return lat
@@ -26,8 +31,8 @@ def popcount(clk, ce, x, y, width):
     chunk = _chunk if ce is not None else _chunk_free
     add = _add if ce is not None else _add_free
 
-    for lo in range(0, width, 8):
-        hi = min(width, lo + 8)
+    for lo in range(0, width, CHUNK):
+        hi = min(width, lo + CHUNK)
         s = Signal(intbv(0, min=0, max=width + 1))
         chunks.append(s)
         insts.append(chunk(clk, ce, x, lo, hi, s))
@@ -45,26 +50,24 @@ def popcount(clk, ce, x, y, width):
 
 @block
 def _chunk(clk, ce, x, lo, hi, out):
+    rom = POPC[:1 << (hi - lo)]
+    part = x(hi, lo) if hi - lo > 1 else x(lo)
+
     @always(clk.posedge)
     def seq():
         if ce:
-            ones = intbv(0, min=0, max=hi - lo + 1)
-            for k in range(lo, hi):
-                if x[k]:
-                    ones[:] = ones + 1
-            out.next = ones
+            out.next = rom[int(part)]
     return seq
 
 
 @block
 def _chunk_free(clk, ce, x, lo, hi, out):
+    rom = POPC[:1 << (hi - lo)]
+    part = x(hi, lo) if hi - lo > 1 else x(lo)
+
     @always(clk.posedge)
     def seq():
-        ones = intbv(0, min=0, max=hi - lo + 1)
-        for k in range(lo, hi):
-            if x[k]:
-                ones[:] = ones + 1
-        out.next = ones
+        out.next = rom[int(part)]
     return seq
 
 

@@ -4,7 +4,7 @@ readout per lane, output assembly.
 Work is split into *units* (one pixel × one group of ``L`` output channels). Unit ``k+1`` is
 scanned while unit ``k`` is popped; the two phases meet at a barrier, so per unit::
 
-    scan  S   = NP·NW + 3 cycles      (NP = T, or the bit planes B of a static first layer)
+    scan  S   = NP·NW + 4 cycles      (NP = T, or the bit planes B of a static first layer)
     pop   P_k = Σ_steps max_lane(max(1, pairs))      (static: max_lane(max(1, Σ_b pairs)) + T-1)
     frame = S + Σ_{k<K-1} max(S, P_k) + P_{K-1}       (K units, the `busy` cycles of one frame)
 
@@ -37,7 +37,7 @@ from .popcount import popcount, popcount_latency
 from .readout import readout
 from .sparsity_lane import LANE_LATENCY, _bits, _delay, sparsity_lane
 
-SCAN_TAIL = 2       # + the start cycle: 3 cycles from the last word read until its entry can be popped
+SCAN_TAIL = 3       # + the start cycle: 4 cycles from the last word read until its entry can be popped
 
 
 def _runs(bits):

@@ -3,7 +3,8 @@
 The lane owns one output channel per group ``g`` (channel ``g*L + lane``). For each *unit*
 (pixel, group) the core runs two overlapped phases:
 
-**scan** (all lanes in lock-step, one word per cycle): the core streams window words
+**scan** (all lanes in lock-step, one word per cycle; stages S1 read, S2 AND, S3 push): the core
+streams window words
 ``(pass p, word wi)``; the lane reads its mask word (block RAM, ``[base | mask]``) at
 ``g*NW + wi``, forms ``x = window & mask`` and, if ``x != 0``, pushes ``(x, mask, base, p, par)``
 into its entry FIFO (block RAM). All-zero words are dropped here, so they never cost a pop cycle.
@@ -51,7 +52,7 @@ Usage::
 
     lane = sparsity_lane(glbl, ce, wr..., sc_rd, sc_addr, s2_valid, ..., geo=geo, image=img)
 """
-from myhdl import Signal, always, always_comb, always_seq, block, concat, instances, intbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, instances, intbv
 
 from .popcount import popcount, popcount_latency
 
@@ -95,7 +96,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     LOG = _bits(W)
     MASKW = (1 << W) - 1
     FD = fifo_depth(geo)
-    EW = 2 * W + BW + PB + 1
+    EW = 2 * W + BW + PB + 2                 # [one | par | p | base | mask | x]
     for name, sig, want in (("s2_word", s2_word, W), ("s2_p", s2_p, PB), ("ts", ts, TB), ("pg", pg, GB)):
         if len(sig) != want:
             raise ValueError(f"sparsity_lane: {name} is {len(sig)} bits, the geometry needs {want}")
@@ -127,10 +128,21 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     def s2_comb():
         x2.next = s2_word & mq[W:]
 
+    e2 = Signal(intbv(0)[EW - 1:])            # stage S3 register: [par | p | base | mask | x]
+    s3_valid, x3_one = Signal(bool(0)), Signal(bool(0))
+    x3 = e2(W, 0)
+    one_det = count_le(x3, x3_one, 1)         # x3 has a single set bit: its pop ends the word
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def s3_reg():
+        if ce:
+            s3_valid.next = s2_valid
+            e2.next = concat(s2_par, s2_p, mq[W + BW:W], mq[W:], x2)
+
     @always_comb
-    def s2_push():
-        push.next = s2_valid and x2 != 0
-        entry.next = concat(s2_par, s2_p, mq[W + BW:W], mq[W:], x2)
+    def s3_push():
+        push.next = s3_valid and x3 != 0
+        entry.next = concat(x3_one, e2)
 
     fmem = [Signal(intbv(0)[EW:]) for _ in range(FD)]
     wptr = Signal(intbv(0, min=0, max=FD))
@@ -139,7 +151,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     H = Signal(intbv(0)[EW:])
     H_v = Signal(bool(0))
     H_x, H_m, H_base = H(W, 0), H(2 * W, W), H(2 * W + BW, 2 * W)
-    H_p, H_par = H(2 * W + BW + PB, 2 * W + BW), H(EW - 1)
+    H_p, H_par, H_one = H(2 * W + BW + PB, 2 * W + BW), H(EW - 2), H(EW - 1)
     take_h = Signal(bool(0))
     rd = Signal(bool(0))
 
@@ -175,6 +187,8 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     A_base = Signal(intbv(0)[BW:])
     A_p = Signal(intbv(0)[PB:])
     A_par, A_v = Signal(bool(0)), Signal(bool(0))
+    A_one, a_le2 = Signal(bool(0)), Signal(bool(0))   # A_x has one bit / at most two bits
+    le2_det = count_le(A_x, a_le2, 2)
     incl = Signal(intbv(0)[W:])
     xn = Signal(intbv(0)[W:])
     below = Signal(intbv(0)[W:])
@@ -209,10 +223,10 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     def pop_comb():
         popping.next = pop_en and a_match
         if pop_en and a_match:
-            lane_last.next = xn == 0 and not h_match
+            lane_last.next = A_one and not h_match
         else:
             lane_last.next = pop_en
-        take_h.next = H_v and (not A_v or (pop_en and a_match and xn == 0))
+        take_h.next = H_v and (not A_v or (pop_en and a_match and A_one))
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def a_reg():
@@ -223,10 +237,12 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
                 A_base.next = H_base
                 A_p.next = H_p
                 A_par.next = H_par
+                A_one.next = H_one
                 A_v.next = 1
             elif popping:
                 A_x.next = xn
-                if xn == 0:
+                A_one.next = a_le2
+                if A_one:
                     A_v.next = 0
             if pop_en:
                 started.next = not lane_last
@@ -368,3 +384,56 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
                 o_theta.next = tq
 
     return instances()
+
+
+@block
+def count_le(x, flag, k):
+    """``flag = popcount(x) <= k`` (combinational, log depth): 6-bit chunks give counts saturated
+    at ``k + 1`` (one LUT6 per bit), pairs of counts merge with saturation."""
+    sat = k + 1
+    rom = tuple(min(bin(v).count("1"), sat) for v in range(64))
+    insts, level = [], []
+    for lo in range(0, len(x), 6):
+        hi = min(len(x), lo + 6)
+        c = Signal(intbv(0, min=0, max=sat + 1))
+        insts.append(_chunk_sat(x(hi, lo) if hi - lo > 1 else x(lo), c, rom[:1 << (hi - lo)]))
+        level.append(c)
+    while len(level) > 1:
+        nxt = []
+        for i in range(0, len(level) - 1, 2):
+            c = Signal(intbv(0, min=0, max=sat + 1))
+            insts.append(_merge_sat(level[i], level[i + 1], c, sat))
+            nxt.append(c)
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    insts.append(_le(level[0], flag, k))
+    return insts
+
+
+@block
+def _chunk_sat(part, c, rom):
+    @always_comb
+    def comb():
+        c.next = rom[int(part)]
+    return comb
+
+
+@block
+def _merge_sat(a, b, c, sat):
+    nb = len(b)
+    rom = tuple(min(sat, (v >> nb) + (v & ((1 << nb) - 1))) for v in range(1 << (len(a) + nb)))
+    ab = ConcatSignal(a, b)
+
+    @always_comb
+    def comb():
+        c.next = rom[int(ab)]
+    return comb
+
+
+@block
+def _le(c, flag, k):
+    @always_comb
+    def comb():
+        flag.next = c <= k
+    return comb
