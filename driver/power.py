@@ -92,7 +92,8 @@ def power_source(power=None, board=None, rails=None, interval=0.05, recorder=Non
     if power is False:
         return NoPower()
     if isinstance(power, dict):
-        names = rails or BOARD_RAILS.get(board) or tuple(power)[:1]
+        names = (rails or BOARD_RAILS.get(board) or [n for n in ("12V", "INT") if n in power]
+                 or tuple(power)[:1])
         return RailPower(power, names, interval, recorder)
     if power is not None:
         return ExternalPower(power)

@@ -25,26 +25,33 @@ def sim_overlay(accel, desc, board=None, directory=None, **device_kw):
 
 
 class AccelSimAdapter:
-    """The Verilator harness (``dualspike.rtl.sim.AccelSim``) as the stream interface SimDevice drives.
+    """The Verilator harness (``dualspike.rtl.sim.AccelSim``, public API only: ``read``, ``write``,
+    ``stream``, ``step``, ``set_random``, ``cycles``) as the stream interface SimDevice drives.
 
-    The output is held not-ready (harness ``stall = 1``) whenever the DMA has no room, including
-    during AXI4-Lite accesses, so no beat is ever taken without a place to put it. While input is
-    offered the harness may take more output beats than ``out_room``; they are returned (the
-    device keeps them in its S2MM FIFO) and never dropped: a beat past ``max_extra`` raises.
+    ``stream(words, want=k)`` keeps ``m_axis_tready`` high and keeps the first ``k`` output beats, so:
+
+    - no room: the output is held not-ready (``set_random(stall=1)``), also during AXI4-Lite
+      accesses and between polls, and input is pushed alone;
+    - room, no input: ``want = out_room`` — the harness stops at exactly that many beats;
+    - room and input: ``want = out_room + extra`` for the whole poll; beats past ``out_room`` go to
+      the DMA model's store-and-forward FIFO, in order. A poll that fills all ``extra`` places
+      raises rather than risk a dropped beat.
     """
 
-    def __init__(self, sim, max_extra=4096):
+    def __init__(self, sim, extra=8192):
         self.sim = sim
-        self.max_extra = max_extra
-        self._lib, self._h = sim._lib, sim._h          # the harness's ctypes entry point (sim_stream)
+        self.extra = extra
         self._stalled = None
-        self._stall(True)
-        self.sim.step(1)
+        self._hold()
 
     def _stall(self, on):
         if self._stalled is not on:
             self.sim.set_random(0, 0.0, 1.0 if on else 0.0)
             self._stalled = on
+
+    def _hold(self):
+        self._stall(True)
+        self.sim.step(1)                     # tready low from now on (also during register accesses)
 
     @property
     def cycle(self):
@@ -57,29 +64,23 @@ class AccelSimAdapter:
         self.sim.write(off, value)
 
     def exchange(self, words, last, out_room, cycles):
-        import ctypes
-
         import numpy as np
 
-        words = np.ascontiguousarray(words, dtype=np.uint64)
+        if not len(words) and not out_room:
+            self.sim.step(cycles)
+            return 0, np.zeros(0, np.uint32), np.zeros(0, np.uint8)
         flags = np.zeros(len(words), np.uint8)
         if last and len(words):
             flags[-1] = 1
-        if not len(words) and not out_room:
-            self.sim.step(cycles)                        # stalled: tready low
-            return 0, np.zeros(0, np.uint32), np.zeros(0, np.uint8)
-        cap = out_room + (self.max_extra if len(words) else 0)
-        out, olast = np.zeros(max(cap, 1), np.uint32), np.zeros(max(cap, 1), np.uint8)
-        taken = ctypes.c_int64(0)
+        want = int(out_room) + (self.extra if len(words) and out_room else 0)
         self._stall(out_room == 0)
-        k = self._lib.sim_stream(self._h, words, flags, len(words), out, olast, len(out), int(out_room),
-                                 int(cycles), ctypes.byref(taken))
-        self._stall(True)
-        self.sim.step(1)                                 # leave tready low for register accesses
-        if k > len(out):
+        out, olast, taken = self.sim.stream(np.asarray(words, np.uint64), flags, want=want, max_cycles=int(cycles))
+        self._hold()
+        if want and len(out) >= want > out_room:
             from .errors import DriverError
-            raise DriverError(f"rtl-sim: {k} output beats in one exchange, room for {len(out)}: beats lost")
-        return int(taken.value), out[:k], olast[:k]
+            raise DriverError(f"rtl-sim: {len(out)} output beats in one poll filled the {want} places; "
+                              f"beats may have been lost (lower cycles_per_poll)")
+        return int(taken), out, olast
 
 
 def rtl_sim_accelerator(desc, sim=None, board=None, timeout=30.0, directory=None, **device_kw):

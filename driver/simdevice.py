@@ -212,7 +212,7 @@ class SimDevice(pynq.Device):
     the ``.hwh`` beside ``bitfile`` with the same parser PYNQ uses on the board."""
 
     def __init__(self, accel, *, dma_base=0x40400000, dma_range=0x10000, ctrl_base=0x43C00000,
-                 ctrl_range=0x10000, cycles_per_poll=2048, memory=None, tag="dualspike-sim"):
+                 ctrl_range=0x10000, cycles_per_poll=512, memory=None, tag="dualspike-sim"):
         super().__init__(tag)
         self.name = tag
         self.capabilities = {"REGISTER_RW": True}

@@ -65,7 +65,8 @@ def test_stream_of_2000_frames_in_batches_loses_and_reorders_nothing(make_sim, t
     ref = golden.run(tiny_model, x).logits
     assert out.shape == ref.shape
     np.testing.assert_array_equal(out, ref)
-    assert len({r.tobytes() for r in ref}) > 100                      # frames distinguishable: order is checked
+    changes = np.any(ref[1:] != ref[:-1], axis=1).mean()
+    assert changes > 0.5, f"only {changes:.0%} of neighbouring frames differ: a reordering could go unseen"                      # frames distinguishable: order is checked
     assert acc.counters()["FRAMES"] == 2000
 
 
