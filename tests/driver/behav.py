@@ -6,7 +6,7 @@ It implements the stream interface :class:`dualspike.driver.simdevice.SimDevice`
 word by word, keeps TLAST discipline (ERROR_CODE 4), applies backpressure (at most ``depth`` frames
 computed but not yet read out) and releases one frame every ``interval`` cycles after ``latency``.
 Fault knobs: ``stall`` (never answer), ``spec_hash``/``ident`` (a foreign bitstream),
-``corrupt_crc``.
+``corrupt_crc``, ``extra_words`` (output packets longer/shorter than the classes).
 """
 from collections import deque
 
@@ -19,13 +19,13 @@ from dualspike.model import IntegerModel
 
 class BehaviouralAccel:
     def __init__(self, desc, interval=100, latency=150, depth=2, stall=False, spec_hash=None, ident=None,
-                 corrupt_crc=False):
+                 corrupt_crc=False, extra_words=0):
         self.desc, self.spec = desc, desc.spec
         self.nl = len(self.spec.layers)
         self.off = regmap.offsets(self.nl)
         self.name = {v: k for k, v in self.off.items()}
         self.interval, self.latency, self.depth = interval, latency, depth
-        self.stall, self.corrupt_crc = stall, corrupt_crc
+        self.stall, self.corrupt_crc, self.extra_words = stall, corrupt_crc, extra_words
         self.ident = regmap.ID_VALUE if ident is None else ident
         self.spec_hash = desc.spec_hash if spec_hash is None else spec_hash
         self.model = None
@@ -156,7 +156,10 @@ class BehaviouralAccel:
         self.latency_cycles = start - (self.first_beat or self.cycle)
         self.first_beat = None
         self.frames += 1
-        self.pending.append((start, r.logits[0].astype(np.int64) & 0xFFFFFFFF))
+        words = r.logits[0].astype(np.int64) & 0xFFFFFFFF
+        words = np.concatenate([words, np.zeros(self.extra_words, np.int64)]) if self.extra_words >= 0 \
+            else words[:self.extra_words]
+        self.pending.append((start, words))
 
     def _load(self, words):
         self.crc = streams.weight_crc(words) ^ (1 if self.corrupt_crc else 0)
