@@ -5,7 +5,10 @@ them: one :class:`~dualspike.rtl.interfaces.Stream` between consecutive cores (r
 backpressure end to end), the loader's bus fanned out to each core's ``WeightPort``, the runtime
 ``T``, and per-layer counters latched at each frame's last beat::
 
-    pix ─► core 0 ─► [pool] ─► core 1 ─► … ─► fc core (readout) ─► serializer ─► out (32-bit words)
+    pix ─► core 0 ─► [pool] ─► FIFO ─► core 1 ─► … ─► fc core (readout) ─► serializer ─► out (32-bit)
+
+Each FIFO holds one frame of the stream between two cores (``min(H·W, 1024)`` beats, block RAM),
+so consecutive cores work on different frames instead of throttling each other pixel by pixel.
              │ spikes counted            │                 pairs from each core's counter
 
 Per-layer ``LAYERi_SPIKES`` = output spikes of layer ``i`` (before pooling) in the last frame;
@@ -111,6 +114,59 @@ def t_port(t_in, t_out):
     return comb
 
 
+@block
+def stream_fifo(glbl, s, m, depth, width):
+    """Synchronous FIFO of ``depth`` beats (``data`` + ``last``) with a registered read (block
+    RAM) and an output register; ``s.ready`` while not full. Between cores it holds up to a frame,
+    so a core can run a frame ahead of the next and the slowest core alone sets the interval."""
+    s.check(width, "stream_fifo input")
+    m.check(width, "stream_fifo output")
+    mem = [Signal(intbv(0)[width + 1:]) for _ in range(depth)]
+    wptr = Signal(intbv(0, min=0, max=depth))
+    rptr = Signal(intbv(0, min=0, max=depth))
+    count = Signal(intbv(0, min=0, max=depth + 1))
+    push, pop = Signal(bool(0)), Signal(bool(0))
+    rd = Signal(intbv(0)[width + 1:])
+    wd = Signal(intbv(0)[width + 1:])
+
+    @always_comb
+    def comb():
+        s.ready.next = count < depth
+        push.next = s.valid and count < depth
+        pop.next = count != 0 and (not m.valid or m.ready)
+        wd.next = (s.last << width) | s.data
+        m.data.next = rd[width:]
+        m.last.next = rd[width]
+
+    @always(glbl.clk.posedge)
+    def ram():
+        if push:
+            mem[int(wptr)].next = wd
+        if pop:
+            rd.next = mem[int(rptr)]
+
+    @always(glbl.clk.posedge)
+    def ctl():
+        if glbl.rst:
+            wptr.next = 0
+            rptr.next = 0
+            count.next = 0
+            m.valid.next = 0
+        else:
+            if push:
+                wptr.next = (wptr + 1) % depth
+            if pop:
+                rptr.next = (rptr + 1) % depth
+                m.valid.next = 1
+            elif m.ready:
+                m.valid.next = 0
+            if push and not pop:
+                count.next = count + 1
+            elif pop and not push:
+                count.next = count - 1
+    return comb, ram, ctl
+
+
 # ---- the chain ---------------------------------------------------------------------------------
 @block
 def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
@@ -145,4 +201,11 @@ def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
             cur = pooled
         else:
             cur = m
+        if not readout and cfg.extra.get("fifo", True):
+            (_, ho, wo) = spec.layer_shapes()[i][1]
+            depth = min(ho * wo, int(cfg.extra.get("fifo_max", 1024)))
+            if depth >= 2:
+                buffered = Stream(tmax * ls.out_channels)
+                insts.append(stream_fifo(glbl, cur, buffered, depth, tmax * ls.out_channels))
+                cur = buffered
     return insts

@@ -83,10 +83,30 @@ class PairProfile:
                 static = False
 
     def cycles(self, i, lanes):
+        """Golden cost model (DESIGN.md §3): pair cycles only."""
         return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i]).mean())
 
-    def frame_cycles(self, lanes):
-        return max(self.cycles(i, L) for i, L in enumerate(lanes))
+    def engine_cycles(self, i, lanes):
+        """The issue-5 engine: per unit (pixel, group) ``max(S, P)`` with the scan ``S = NP·NW + 3``
+        (one 64-bit window word per cycle) overlapped with the pops ``P`` of the previous unit."""
+        spec, T = self.spec, self.T
+        p = self.pairs[i]
+        tt, n, h, w, co = p.shape
+        groups = -(-co // lanes)
+        pad = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
+        pad[..., :co] = p
+        per = np.maximum(pad, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1).sum(axis=0)   # [N,h,w,G]
+        if self.static[i]:
+            per = per + (T - 1)
+            npass = spec.input_bits if spec.encoding == "bitplane" else 1
+        else:
+            npass = T
+        scan = npass * (-(-spec.fan_in(i) // 64)) + 3
+        return float((np.maximum(per, scan).reshape(n, -1).sum(axis=1) + scan).mean())
+
+    def frame_cycles(self, lanes, engine=True):
+        f = self.engine_cycles if engine else self.cycles
+        return max(f(i, L) for i, L in enumerate(lanes))
 
 
 def _next_lanes(co, L):
@@ -100,8 +120,9 @@ def _next_lanes(co, L):
 def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_steps=200):
     """Lanes per layer minimising the cost-model frame interval under the board budget.
 
-    Greedy: start at one lane per layer; repeatedly give the slowest layer the next lane count
-    that removes a channel group, while :func:`estimate_resources` fits the budget. ``x``: sample
+    Greedy: start at one lane per layer; repeatedly give the slowest layer (by the engine's cycles,
+    :meth:`PairProfile.engine_cycles`) the next lane count that removes a channel group, while
+    :func:`estimate_resources` fits the budget. ``x``: sample
     inputs (default: 32 random ones of the spec's shape). Returns ``(lanes, profile)``.
     """
     spec = model.spec
@@ -111,7 +132,7 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_
     t_max = t_max or spec.T
     prof = PairProfile(model, x)
     lanes = [1] * len(spec.layers)
-    cyc = [prof.cycles(i, 1) for i in range(len(lanes))]
+    cyc = [prof.engine_cycles(i, 1) for i in range(len(lanes))]
     for _ in range(max_steps):
         slow = int(np.argmax(cyc))
         nxt = _next_lanes(spec.layers[slow].out_channels, lanes[slow])
@@ -122,7 +143,7 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_
         if not fits(board, estimate_resources(spec, trial, caps, t_max)):
             break
         lanes = trial
-        cyc[slow] = prof.cycles(slow, nxt)
+        cyc[slow] = prof.engine_cycles(slow, nxt)
     return lanes, prof
 
 
@@ -162,11 +183,12 @@ def resolve_chain(chain):
 
 
 def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False, t_max=None,
-             capacities=None, fclk_mhz=None, chain="cores", sample=None):
+             capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True):
     """Write ``outdir/dualspike_top.v`` and ``outdir/dualspike_top.json``; return the description.
 
     ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — used by ``lanes="auto"``
     (pair statistics) and, with ``bake=True``, stored as the weight RAMs' initial contents.
+    ``fifos``: a frame FIFO between consecutive cores (decouples them; a few block RAMs).
     """
     from myhdl import Signal
 
@@ -200,7 +222,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
         raise SpecError(f"lanes = {lanes}: one per layer, each in 1..out_channels "
                         f"({[ls.out_channels for ls in spec.layers]})")
     cfg = TopConfig(spec, tuple(lanes), tuple(caps), t_max, resolve_chain(chain),
-                    model if bake else None)
+                    model if bake else None, extra={"fifo": bool(fifos)})
     os.makedirs(outdir, exist_ok=True)
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
     with tempfile.TemporaryDirectory() as tmp:
@@ -218,7 +240,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
         spec, lanes, caps, t_max, board=board,
         fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake),
         build={"generator": "dualspike.rtl.generate", "chain": chain if isinstance(chain, str) else "custom",
-               "git": _git_sha(), "myhdl": myhdl.__version__, "module": MODULE,
+               "git": _git_sha(), "myhdl": myhdl.__version__, "module": MODULE, "frame_fifos": bool(fifos),
                "resources_estimate": estimate_resources(spec, lanes, caps, t_max),
                "ports": {"clock": "ap_clk", "reset": "ap_rst_n (active low)", "in": "s_axis",
                          "out": "m_axis", "control": "s_axi_control"}})

@@ -1,0 +1,165 @@
+"""Accelerator report: cycles per frame (whole, per layer), pair bound, utilization, dense cycles and
+speed-up, FPS at 100/150/200/333 MHz, Verilator bit-exactness and speed, yosys resources per family.
+
+    python benchmarks/accel_report.py                          # scnn5-mnist, lanes 16,32,16,8,2
+    python benchmarks/accel_report.py --lanes auto --frames 1000 --synth xc7,xcup
+
+Writes ``benchmarks/results/accel_<model>.md`` and ``.csv``. The model is the trained
+``dualspike/pretrained/<name>.dsm`` when it exists, else ``random_model(spec, 0.06, seed=1)``.
+"""
+import argparse
+import csv
+import os
+import sys
+import time
+
+import numpy as np
+
+from dualspike import bitmap, golden
+from dualspike.accel import BOARDS
+from dualspike.model import random_model
+from dualspike.spec import builtin
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLOCKS = (100, 150, 200, 333)
+FAMILY_BOARD = {"xc7": "pynq-z2", "xcup": "kv260"}
+
+
+def load(name):
+    path = os.path.join(os.path.dirname(HERE), "dualspike", "pretrained", f"{name}.dsm")
+    if os.path.exists(path):
+        return bitmap.load(path), f"trained ({os.path.basename(path)})"
+    return random_model(builtin(name), 0.06, 1), "random_model(density 0.06, seed 1)"
+
+
+def inputs(spec, n):
+    from dualspike.data import default_mnist
+    from dualspike.rtl.generate import _sample_inputs
+    if spec.input_shape == (1, 28, 28):
+        return default_mnist("test")[0][:n], "MNIST test digits"
+    return _sample_inputs(spec, n), "random inputs"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="scnn5-mnist")
+    ap.add_argument("--lanes", default="16,32,16,8,2", help="'auto' or comma-separated lanes per layer")
+    ap.add_argument("--board", default="pynq-z2")
+    ap.add_argument("--frames", type=int, default=200, help="frames through Verilator (0: skip)")
+    ap.add_argument("--stats-frames", type=int, default=1000, help="frames for the golden cost model")
+    ap.add_argument("--synth", default="xc7,xcup", help="yosys families, '' to skip")
+    ap.add_argument("--build", default=None, help="build directory (default build/report_<model>)")
+    ap.add_argument("--reuse", action="store_true", help="reuse an existing build directory")
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    args = ap.parse_args(argv)
+
+    from dualspike.rtl.generate import PairProfile, auto_lanes, estimate_resources, generate
+    model, origin = load(args.model)
+    spec = model.spec
+    lanes = auto_lanes(model, args.board)[0] if args.lanes == "auto" else [int(v) for v in args.lanes.split(",")]
+    bdir = args.build or os.path.join(os.path.dirname(HERE), "build", f"report_{args.model}")
+    if not (args.reuse and os.path.exists(os.path.join(bdir, "dualspike_top.v"))):
+        t0 = time.time()
+        generate(spec, bdir, board=args.board, lanes=lanes)
+        print(f"generated {bdir} in {time.time() - t0:.0f} s", flush=True)
+
+    # ---- cost model ------------------------------------------------------------------------------
+    x, xsrc = inputs(spec, max(args.stats_frames, args.frames))
+    xs = x[:args.stats_frames]
+    st = golden.run(model, xs, lanes=lanes).stats
+    prof = PairProfile(model, xs[:200])
+    rows = []
+    for i, (ls, l) in enumerate(zip(spec.layers, st.layers)):
+        rows.append({"layer": i, "kind": ls.kind, "out": ls.out_channels, "lanes": lanes[i],
+                     "pairs": l.pairs.mean(), "cost_cycles": l.cycles.mean(),
+                     "engine_cycles": prof.engine_cycles(i, lanes[i]), "dense_cycles": l.dense_cycles,
+                     "sim_cycles": ""})
+    frame_cost = float(st.frame_cycles.mean())
+    frame_engine = prof.frame_cycles(lanes)
+    bound = float(st.pair_bound.mean())
+    dense = max(r["dense_cycles"] for r in rows)
+
+    # ---- simulation -----------------------------------------------------------------------------
+    sim_res = {}
+    if args.frames:
+        from dualspike.rtl.sim import AccelSim
+        t0 = time.time()
+        with AccelSim(bdir) as sim:
+            build_s = time.time() - t0
+            sim.load_weights(model)
+            xf = x[:args.frames]
+            t0, c0 = time.time(), sim.cycles
+            got = sim.run_frames(xf)
+            wall = time.time() - t0
+            sim.step(100000)
+            ref = golden.run(model, xf).logits
+            sim_res = {"frames": len(xf), "bit_exact": bool(np.array_equal(got, ref)), "interval": sim.interval,
+                       "latency": sim.read("LATENCY_CYCLES"), "wall_s": wall,
+                       "fps": len(xf) / wall, "cycles_per_s": (sim.cycles - c0) / wall, "build_s": build_s,
+                       "pairs_last": [sim.read(f"LAYER{i}_PAIRS") for i in range(len(lanes))]}
+        print("sim:", sim_res, flush=True)
+
+    # ---- synthesis ------------------------------------------------------------------------------
+    synth_res = {}
+    for fam in [f for f in args.synth.split(",") if f]:
+        from dualspike.rtl.synth import synth
+        t0 = time.time()
+        try:
+            synth_res[fam] = synth(os.path.join(bdir, "dualspike_top.v"), fam)
+        except Exception as exc:                          # noqa: BLE001 - reported, not fatal
+            synth_res[fam] = {"error": str(exc)[:300]}
+        print(f"synth {fam}: {synth_res[fam]} ({time.time() - t0:.0f} s)", flush=True)
+
+    # ---- write ----------------------------------------------------------------------------------
+    os.makedirs(args.out, exist_ok=True)
+    interval = sim_res.get("interval") or frame_engine
+    lines = [f"# Accelerator report: {args.model}", "",
+             f"Model: {origin}; inputs: {xsrc}; lanes {lanes}; board {args.board}. "
+             f"Generated by `python benchmarks/accel_report.py` (cost model over {len(xs)} frames).", "",
+             "| layer | kind | Co | lanes | pairs/frame | cost-model cycles | engine cycles (scan-aware) | dense cycles |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['layer']} | {r['kind']} | {r['out']} | {r['lanes']} | {r['pairs']:.0f} | "
+                     f"{r['cost_cycles']:.0f} | {r['engine_cycles']:.0f} | {r['dense_cycles']} |")
+    lines += ["", "| figure | value |", "|---|---|",
+              f"| frame interval, golden cost model (DESIGN.md §3) | {frame_cost:.0f} cycles |",
+              f"| frame interval, engine model (max(scan, pops) per unit) | {frame_engine:.0f} cycles |"]
+    if sim_res:
+        lines += [f"| frame interval, Verilator (mean, {sim_res['frames']} frames) | {sim_res['interval']:.0f} cycles |",
+                  f"| latency (last frame) | {sim_res['latency']} cycles |",
+                  f"| bit-exact vs golden | {sim_res['bit_exact']} ({sim_res['frames']} frames) |",
+                  f"| simulation speed | {sim_res['fps']:.2f} frames/s, {sim_res['cycles_per_s'] / 1e3:.0f} kcycles/s |"]
+    lines += [f"| pair bound Σpairs/Σlanes | {bound:.0f} cycles |",
+              f"| utilization vs cost model | {bound / frame_cost:.3f} |",
+              f"| utilization vs measured interval | {bound / interval:.3f} |",
+              f"| dense cycles (same lanes, no skipping) | {dense} |",
+              f"| speed-up over dense | {dense / interval:.1f}× |"]
+    lines += ["", "| clock | FPS (measured interval) |", "|---|---|"]
+    lines += [f"| {mhz} MHz | {mhz * 1e6 / interval:,.0f} |" for mhz in CLOCKS]
+    est = estimate_resources(spec, lanes, [spec.fan_in(i) * ls.out_channels for i, ls in enumerate(spec.layers)],
+                             spec.T)
+    lines += ["", "| yosys synth_xilinx | LUT | FF | BRAM36 | DSP | LUT levels | device | LUT % | BRAM % |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for fam, r in synth_res.items():
+        if "error" in r:
+            lines.append(f"| -family {fam} | failed: {r['error']} | | | | | | | |")
+            continue
+        b = BOARDS[FAMILY_BOARD[fam]]
+        lines.append(f"| -family {fam} | {r['luts']} | {r['ffs']} | {r['bram36']} | {r['dsp']} | {r['depth']} | "
+                     f"{b['part']} | {100 * r['luts'] / b['luts']:.1f} | {100 * r['bram36'] / b['bram36']:.1f} |")
+    lines += ["", f"Generator's own estimate: {est['luts']} LUT, {est['bram36']:.1f} BRAM36.", ""]
+    md = os.path.join(args.out, f"accel_{args.model}.md")
+    with open(md, "w") as f:
+        f.write("\n".join(lines))
+    with open(os.path.join(args.out, f"accel_{args.model}.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()})
+    print("\n".join(lines))
+    print(f"wrote {md}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
