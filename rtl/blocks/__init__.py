@@ -1,1 +1,16 @@
-"""RTL building blocks, one module per generated Verilog module."""
+"""RTL building blocks, one module per generated Verilog module.
+
+==================  ==========================================================================
+module              block
+==================  ==========================================================================
+line_buffer         dataflow orchestrator: pixel stream -> 3x3 windows, (2W+3) pixels held
+sparsity_lane       dual-side sparsity detector lane: scan words, pop matched pairs, accumulate
+popcount            pipelined population count (LUT-ROM chunks)
+lif_unit            leak / integrate / saturate / fire / reset, T steps back to back
+readout             Σ_t I[t] (membrane) or Σ_t S[t] (count), int32
+sparse_engine       scan/pop controller + L lanes + LIF/readout + output assembly
+conv_core           line buffer + engine (factory ``conv_core_for``)
+fc_core             frame buffer + engine, spikes or readout (factory ``fc_core_for``)
+pool                2x2 OR pool, odd row/column dropped
+==================  ==========================================================================
+"""
