@@ -278,3 +278,28 @@ def _events_of_batch(padded, m, pos, times, cpix, bg, H, W):
     ev = np.empty(rep.size, EVENT_DTYPE)
     ev["x"], ev["y"], ev["t"], ev["p"] = rem[order] % W, rem[order] // W, t[order], p[order]
     return np.split(ev, np.searchsorted(b[order], np.arange(1, nb)))
+
+
+def mnist_events(split="test", T=4, sensor_size=(32, 32), n=None, seed=0):
+    """DVS-like MNIST: the fixed split of :func:`dualspike.data.default_mnist` turned into event
+    streams by :func:`mnist_to_events` and binned into ``T`` slices over the 300 ms of the saccades.
+
+    Returns uint8 frames ``[N, T, 2, H, W]`` (ready for an ``events`` spec) and int64 labels. Cached
+    as ``.npz`` in the data cache folder, keyed by every argument.
+    """
+    import os
+
+    from .data import cache_dir, default_mnist
+    key = f"mnist_events_{split}_T{T}_{sensor_size[0]}x{sensor_size[1]}_n{n}_s{seed}.npz"
+    path = os.path.join(cache_dir(), key)
+    if os.path.exists(path):
+        with np.load(path) as d:
+            return d["x"], d["y"]
+    x, y = default_mnist(split)
+    if n is not None:
+        x, y = x[:n], y[:n]
+    recordings = mnist_to_events(x, sensor_size=sensor_size, seed=seed)
+    frames = bin_batch(recordings, T, sensor_size, duration=3 * 100_000, t_start=0)
+    os.makedirs(cache_dir(), exist_ok=True)
+    np.savez_compressed(path, x=frames, y=y)
+    return frames, y

@@ -1,0 +1,236 @@
+"""The main job: train → pack → build → run on the simulated board → one report.
+
+``dualspike demo`` (the README's first command) trains scnn5-mnist on the 5,000 real MNIST digits
+(a short recipe; ``--full`` for the default one, ``--pretrained`` to start from the shipped model),
+exports and packs the bitmap file, generates the accelerator for a board (``pynq-z2``), runs the
+test digits through the driver on the ``rtl-sim`` backend (Verilator), checks every result against
+the golden model, synthesises the Verilog with yosys, and writes ``report.md``, ``report.json`` and
+PNG plots into ``--out``.
+
+Each step is one function; :func:`run_demo` chains them and returns the report dict.
+"""
+import json
+import os
+import time
+
+import numpy as np
+
+from . import bitmap, golden
+from .accel import BOARDS
+from .data import default_mnist
+
+SHORT = dict(epochs=6, fp_epochs=2)     # the default run: the `default` recipe, fewer epochs
+
+
+# ---- steps -------------------------------------------------------------------------------------
+def step_train(out, full=False, pretrained=False, epochs=None, log=print):
+    """``(model, training report)`` from training (or the shipped pretrained model)."""
+    if pretrained:
+        from .cli import pretrained_path
+        path = pretrained_path()
+        rep_path = path.replace(".dsm", ".report.json")
+        report = json.load(open(rep_path)) if os.path.exists(rep_path) else {}
+        log(f"using the pretrained model {path}")
+        return bitmap.load(path), report, path
+    from .train import loop, recipes
+    changes = {} if full else dict(SHORT)
+    if epochs:
+        changes.update(epochs=epochs, fp_epochs=min(changes.get("fp_epochs", 6), max(0, epochs - 1)))
+    recipe = recipes.get("default", **changes)
+    tdir = os.path.join(out, "train")
+    report = loop.train(recipe, tdir, log=log)
+    path = os.path.join(tdir, "model.dsm")
+    return bitmap.load(path), report, path
+
+
+def step_build(model, out, board, lanes="auto", x=None):
+    """Generate the accelerator (Verilog + description) for ``board``; returns the description."""
+    from .rtl.generate import generate
+    return generate(model.spec, os.path.join(out, "build"), board=board, lanes=lanes, model=model, sample=x)
+
+
+def step_rtl_sim(model, desc, out, x, batch=100, log=print):
+    """Run ``x`` through the driver on ``rtl-sim``; returns (logits, hardware counters, seconds)."""
+    from . import driver
+    acc = driver.load(desc.board, backend="rtl-sim", model=model, sim=os.path.join(out, "build"),
+                      batch_size=batch, timeout=600.0)
+    t0 = time.perf_counter()
+    logits = []
+    try:
+        from tqdm import tqdm
+        chunks = tqdm(range(0, len(x), batch), desc="rtl-sim frames", unit="batch")
+    except ImportError:
+        chunks = range(0, len(x), batch)
+    for a in chunks:
+        logits.append(acc.run(x[a:a + batch]))
+    seconds = time.perf_counter() - t0
+    counters = acc.counters()
+    layers = acc.layer_counters()
+    return np.concatenate(logits), dict(counters, layers=layers), seconds
+
+
+def step_synth(desc, out, family="xc7"):
+    """yosys ``synth_xilinx`` resources of the generated Verilog (None when yosys is missing)."""
+    import shutil
+    if not shutil.which("yosys"):
+        return None
+    from .rtl.synth import synth
+    return synth(os.path.join(out, "build", "dualspike_top.v"), family=family)
+
+
+# ---- report ------------------------------------------------------------------------------------
+def plots(report, out):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    files = []
+    hist = report.get("training", {}).get("history") or []
+    if hist:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ep = [h["epoch"] for h in hist]
+        ax.plot(ep, [100 * h["test_acc"] for h in hist], "o-", label="test accuracy")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test accuracy [%]")
+        ax2 = ax.twinx()
+        ax2.plot(ep, [100 * h["weight_sparsity"] for h in hist], "s-", color="tab:red")
+        ax2.set_ylabel("weight sparsity [%]", color="tab:red")
+        fig.tight_layout()
+        files.append(_save(fig, out, "accuracy_sparsity.png"))
+    layers = report["layers"]
+    idx = np.arange(len(layers))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.bar(idx, [100 * (l["spike_density"] or 0) for l in layers])
+    ax.set_xticks(idx, [f"L{i} {l['kind']}" for i, l in enumerate(layers)])
+    ax.set_ylabel("output spike density [%]")
+    fig.tight_layout()
+    files.append(_save(fig, out, "spike_density.png"))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.bar(idx - 0.2, [l["cycles"] for l in layers], 0.4, label="cost-model cycles per frame")
+    ax.bar(idx + 0.2, [l["pairs"] / l["lanes"] for l in layers], 0.4, label="pair bound (pairs / lanes)")
+    ax.set_xticks(idx, [f"L{i} ({l['lanes']} lanes)" for i, l in enumerate(layers)])
+    ax.set_ylabel("cycles")
+    ax.legend()
+    fig.tight_layout()
+    files.append(_save(fig, out, "cycles_per_layer.png"))
+    return files
+
+
+def _save(fig, out, name):
+    import matplotlib.pyplot as plt
+    path = os.path.join(out, name)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return name
+
+
+def markdown(r):
+    hw, res = r["hardware"], r.get("resources")
+    board = BOARDS[r["board"]]
+    lines = [f"# dualspike demo report ({r['model']}, {r['board']})", "",
+             "| figure | value | source |", "|---|---|---|",
+             f"| float test accuracy | {_pct(r.get('float_accuracy'))} | torch, float mode, {r['test_frames']} digits |",
+             f"| int4 test accuracy | {_pct(r['int_accuracy'])} | golden model, {r['test_frames']} digits |",
+             f"| rtl-sim accuracy | {_pct(r['rtl_accuracy'])} | Verilator via the driver, {r['rtl_frames']} digits, "
+             f"bit-exact with golden: {r['bit_exact']} |",
+             f"| weight sparsity | {_pct(r['weight_sparsity'])} | model file |",
+             f"| packed weights | {r['packed_bytes']} B vs {r['dense_bytes']} B dense int4 | bitmap format |",
+             f"| cycles per frame (simulated) | {hw['interval_cycles']} | INTERVAL_CYCLES register |",
+             f"| cycles per frame (cost model) | {r['cost_model']['frame_cycles']:.0f} | golden statistics |",
+             f"| pair bound, utilization | {r['cost_model']['pair_bound']:.0f}, "
+             f"{r['cost_model']['utilization']:.2f} | golden statistics |",
+             f"| FPS at {r['fclk_mhz']:.0f} MHz | {hw['fps_at_fclk']:.0f} | simulated cycles × board clock |"]
+    if res:
+        lines.append(f"| LUT / FF / BRAM36 / DSP | {res['luts']} ({res['luts'] / board['luts']:.0%}) / {res['ffs']} / "
+                     f"{res['bram36']} ({res['bram36'] / board['bram36']:.0%}) / {res['dsp']} | yosys synth_xilinx "
+                     f"-family {res.get('family', 'xc7')} vs {board['part']} |")
+    lines += [f"| FPS/W | on the board: `throughput_test()` | {r['power_note']} |", "",
+              "| layer | kind | lanes | spike density | pairs/frame | cost-model cycles |",
+              "|---|---|---:|---:|---:|---:|"]
+    for i, l in enumerate(r["layers"]):
+        sd = "—" if l["spike_density"] is None else f"{100 * l['spike_density']:.1f} %"
+        lines.append(f"| {i} | {l['kind']} | {l['lanes']} | {sd} | {l['pairs']:.0f} | {l['cycles']:.0f} |")
+    lines += [""] + [f"![{p}]({p})" for p in r["plots"]] + [""]
+    return "\n".join(lines)
+
+
+def _pct(v):
+    return "—" if v is None else f"{100 * v:.2f} %"
+
+
+def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epochs=None, frames=1000,
+             rtl_frames=None, synth=True, log=print):
+    """The whole main job; returns the report dict (also written as report.json / report.md)."""
+    os.makedirs(out, exist_ok=True)
+    t0 = time.perf_counter()
+    model, treport, model_path = step_train(out, full, pretrained, epochs, log)
+    x, y = default_mnist("test")
+    x, y = x[:frames], y[:frames]
+    log("building the accelerator …")
+    desc = step_build(model, out, board, x=x[:64])
+    g = golden.run(model, x, lanes=list(desc.lanes))
+    rtl_frames = frames if rtl_frames is None else rtl_frames
+    log(f"running {rtl_frames} digits on rtl-sim …")
+    logits, counters, sim_s = step_rtl_sim(model, desc, out, x[:rtl_frames], log=log)
+    bit_exact = bool(np.array_equal(logits, g.logits[:rtl_frames]))
+    res = None
+    if synth:
+        log("synthesising with yosys …")
+        res = step_synth(desc, out)
+    summary = g.stats.summary()
+    sizes = bitmap.size_report(model)
+    interval = int(counters["INTERVAL_CYCLES"])
+    report = {
+        "model": model.spec.name, "board": board, "model_file": model_path, "fclk_mhz": desc.fclk_mhz,
+        "test_frames": int(len(x)), "rtl_frames": int(rtl_frames),
+        "float_accuracy": (treport.get("float") or {}).get("test_acc"),
+        "int_accuracy": float(np.mean(g.classes == y)),
+        "rtl_accuracy": float(np.mean(np.argmax(logits, 1) == y[:rtl_frames])), "bit_exact": bit_exact,
+        "weight_sparsity": model.sparsity(), "packed_bytes": sizes["packed_bytes"], "dense_bytes": sizes["dense_bytes"],
+        "lanes": list(desc.lanes),
+        "layers": [dict(kind=ls.kind, lanes=L, spike_density=l["spike_density"], pairs=l["pairs"], cycles=l["cycles"])
+                   for ls, L, l in zip(model.spec.layers, desc.lanes, summary["layers"])],
+        "cost_model": {k: summary[k] for k in ("frame_cycles", "pair_bound", "utilization")},
+        "hardware": {"interval_cycles": interval, "latency_cycles": int(counters["LATENCY_CYCLES"]),
+                     "fps_at_fclk": desc.fclk_mhz * 1e6 / interval if interval else 0.0,
+                     "sim_frames_per_s": rtl_frames / sim_s, "layer_counters_last_frame": counters["layers"]},
+        "resources": res,
+        "power_note": ("no power sensors off the board: on a ZCU104 throughput_test() reads pynq.get_rails(); "
+                       "on PYNQ-Z2/KV260 pass an external meter reading (power=watts or a callable)"),
+        "training": {k: treport.get(k) for k in ("history", "train_time_s", "float", "int")},
+        "seconds": None,
+    }
+    report["plots"] = plots(report, out)
+    report["seconds"] = time.perf_counter() - t0
+    with open(os.path.join(out, "report.json"), "w") as f:
+        json.dump(report, f, indent=1, default=_jsonable)
+    text = markdown(report)
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write(text)
+    log(text)
+    log(f"wrote {out}/report.md, report.json and {len(report['plots'])} plots in {report['seconds']:.0f} s")
+    return report
+
+
+def _jsonable(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+# ---- CLI ---------------------------------------------------------------------------------------
+def register(subparsers):
+    p = subparsers.add_parser("demo", help="the main job: train, pack, build, run on rtl-sim, report",
+                              description=__doc__.split("\n\n")[1])
+    p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
+    p.add_argument("--board", default="pynq-z2", choices=sorted(BOARDS))
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--full", action="store_true", help="the full default training recipe (about 30 min)")
+    g.add_argument("--pretrained", action="store_true", help="skip training: use the shipped model")
+    p.add_argument("--epochs", type=int, default=None, help="override the number of training epochs")
+    p.add_argument("--frames", type=int, default=1000, help="test digits for the golden model (default 1000)")
+    p.add_argument("--rtl-frames", type=int, default=None, help="test digits through rtl-sim (default: --frames)")
+    p.add_argument("--no-synth", action="store_true", help="skip yosys synthesis")
+    p.set_defaults(func=lambda a: run_demo(a.out, a.board, a.full, a.pretrained, a.epochs, a.frames,
+                                           a.rtl_frames, not a.no_synth) and 0)
