@@ -120,7 +120,7 @@ def convert_and_lint(inst, name, keep_dir=None):
     d = keep_dir or tempfile.mkdtemp(prefix="dualspike_rtl_")
     inst.convert(hdl="Verilog", path=d, name=name, testbench=False)
     v = os.path.join(d, name + ".v")
-    r = subprocess.run(["verilator", "--lint-only", "-Wall", "-Wno-WIDTH", "-Wno-DECLFILENAME",
+    r = subprocess.run(["verilator", "--lint-only", "-Wall", "-Wno-WIDTH",
                         "--top-module", name, v], capture_output=True, text=True)
     assert r.returncode == 0, f"verilator lint of {name}:\n{r.stderr[-4000:]}"
     r = subprocess.run(["iverilog", "-g2005", "-o", os.path.join(d, name + ".vvp"), v],
