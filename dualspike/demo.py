@@ -167,7 +167,7 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
     x, y = x[:frames], y[:frames]
     log("building the accelerator …")
     desc = step_build(model, out, board, x=x[:64])
-    g = golden.run(model, x, lanes=list(desc.lanes))
+    g = golden.run(model, x, lanes=list(desc.lanes), word=64)
     rtl_frames = frames if rtl_frames is None else rtl_frames
     log(f"running {rtl_frames} digits on rtl-sim …")
     logits, counters, sim_s = step_rtl_sim(model, desc, out, x[:rtl_frames], log=log)

@@ -108,13 +108,14 @@ def dense_cycles(spec, i, lanes, T, static):
     return h * w * groups * per_pixel
 
 
-def layer_stats(spec, i, frames, static, wmat, T, n, lanes=None):
+def layer_stats(spec, i, frames, static, wmat, T, n, lanes=None, word=None):
     pairs = pair_counts(spec, i, frames, static, wmat, T, n)
     (_, h, w), _ = spec.layer_shapes()[i]
     neurons = spec.layers[i].out_channels * (h * w if spec.layers[i].kind == "conv" else 1)
     st = LayerStats(pairs.sum(axis=(0, 2, 3, 4)), spec.fan_in(i) * neurons * T, None)
     if lanes is not None:
-        st = st._replace(lanes=int(lanes), cycles=layer_cycles(pairs, lanes, T, static),
+        st = st._replace(lanes=int(lanes), cycles=layer_cycles(pairs, lanes, T, static,
+                                                             scan_cycles(spec, i, T, word) if word else 0),
                          dense_cycles=dense_cycles(spec, i, lanes, T, static))
     return st
 
