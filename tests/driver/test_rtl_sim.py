@@ -34,7 +34,7 @@ MNIST = ModelSpec("drv-mnist", (1, 28, 28), "bitplane", 2,
 STREAM = ModelSpec("drv-stream", (1, 6, 7), "binary", 3,
                    (LayerSpec("conv", 3, pool=True, leak=0, reset="zero"), LayerSpec("fc", 4, leak=3)),
                    readout="count", input_threshold=100)
-DVS = ModelSpec("drv-dvs", (2, 32, 32), "events", 3,
+DVS = ModelSpec("drv-dvs", (2, 16, 16), "events", 3,
                 (LayerSpec("conv", 4, pool=True), LayerSpec("conv", 4, pool=True), LayerSpec("fc", 11)))
 
 
@@ -183,10 +183,11 @@ def test_layer_counters_from_registers(mnist_run, mnist_small):
 
 
 def test_dvs_events_from_mnist(dvs_build, dvs_small, mnist):
-    recs = mnist_to_events(mnist[0][:4], sensor_size=(32, 32), seed=0)
-    acc = load(dvs_build, dvs_small, batch_size=2)
+    from dualspike.events import downscale
+    recs = [downscale(r, 2) for r in mnist_to_events(mnist[0][:6], sensor_size=(32, 32), seed=0)]
+    acc = load(dvs_build, dvs_small, batch_size=3)
     out = acc.run(recs)
-    frames = bin_batch(recs, 3, (32, 32))
+    frames = bin_batch(recs, 3, (16, 16))
     assert out.any()
     if CORES:
         np.testing.assert_array_equal(out, golden.run(dvs_small, frames).logits)
@@ -200,8 +201,8 @@ def test_stream_of_2000_frames(stream_build, stream_model):
     out = acc.run(x)
     ref = golden.run(stream_model, x).logits if CORES else direct(stream_build, stream_model, x)
     np.testing.assert_array_equal(out, ref)
-    changes = np.any(ref[1:] != ref[:-1], axis=1).mean()
-    assert changes > 0.5, f"only {changes:.0%} of neighbouring frames differ: a reordering could go unseen"
+    changes = np.any(ref[1:] != ref[:-1], axis=1).mean()       # how often a swap would show
+    assert changes > 0.2 and len(np.unique(ref, axis=0)) >= 8, f"only {changes:.0%} of neighbours differ"
     assert acc.counters()["FRAMES"] == 2000
 
 
