@@ -89,6 +89,8 @@ def load(board="pynq-z2", backend="board", model=None, *, accel=None, bitfile=No
     model = _model(model)
     if backend == "golden" and accel is None and model is not None:
         from dualspike.accel import BOARDS
+        if board not in BOARDS:
+            raise InputError(f"board {board!r} is not one of {', '.join(BOARDS)}")
         accel = AcceleratorDescription.for_spec(model.spec, [1] * len(model.spec.layers), model.nonzeros(),
                                                 board=board, fclk_mhz=BOARDS[board]["fclk_mhz"])
     if backend == "rtl-sim" and accel is None and isinstance(sim, (str, os.PathLike)):
