@@ -25,7 +25,7 @@ class GoldenAccelerator(AcceleratorBase):
         self._T = desc.spec.T
         self._in = None
         self._out = None
-        self._stats = None
+        self._last = None
 
     def check(self):
         return True
@@ -53,8 +53,8 @@ class GoldenAccelerator(AcceleratorBase):
     def execute_on_buffers(self, n):
         if self.model is None:
             raise WeightLoadError("no weights loaded: call load_weights(model) first")
-        r = golden.run(self.model, self._in[:n], T=self._T, stats=True)
-        self._out, self._stats = r.logits, r.stats
+        self._out = golden.run(self.model, self._in[:n], T=self._T).logits
+        self._last = (self._in[n - 1:n], self._T)          # counters are computed on request
 
     def copy_out(self, n):
         return self._out[:n]
@@ -64,13 +64,14 @@ class GoldenAccelerator(AcceleratorBase):
 
     def layer_counters(self):
         """Per-layer spikes and pairs of the last frame run (as the registers would hold them)."""
-        if self._stats is None:
+        if self._last is None:
             n = len(self.spec.layers)
             return {"spikes": [0] * n, "pairs": [0] * n}
+        x, T = self._last
         spikes, pairs = [], []
-        for i, st in enumerate(self._stats.layers):
-            pairs.append(int(st.pairs[-1]))
-            neurons = st.dense_synops // (self.spec.fan_in(i) * self._T)      # before pooling
-            density = 0.0 if st.spike_density is None else float(st.spike_density[-1])
-            spikes.append(int(round(density * neurons * self._T)))
+        for i, st in enumerate(golden.run(self.model, x, T=T, stats=True).stats.layers):
+            pairs.append(int(st.pairs[0]))
+            neurons = st.dense_synops // (self.spec.fan_in(i) * T)      # before pooling
+            density = 0.0 if st.spike_density is None else float(st.spike_density[0])
+            spikes.append(int(round(density * neurons * T)))
         return {"spikes": spikes, "pairs": pairs}
