@@ -1,0 +1,1 @@
+"""The Jupyter notebooks, installed for pynq.notebooks (``pynq get-notebooks dualspike``)."""
