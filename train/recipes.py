@@ -22,17 +22,17 @@ class Recipe:
 
     model: str = "scnn5-mnist"
     spec_overrides: dict = field(default_factory=dict)
-    epochs: int = 30
-    fp_epochs: int = 6
+    epochs: int = 12
+    fp_epochs: int = 3
     batch_size: int = 64
     lr: float = 2e-3
-    scale_lr: float = 1e-3
+    scale_lr: float = 1e-5        # Adam on the LSQ scales: steps are ~lr, scales are ~1e-2
     min_lr: float = 1e-5
     quant: bool = True
     prune: bool = True
     target_sparsity: float = 0.94
     prune_start: float = 0.05
-    prune_end: float = 0.65
+    prune_end: float = 0.6
     prior: float = 0.05            # initial Laplace prior strength α (adapted to follow the schedule)
     weight_decay: float = 1e-4
     shift: int = 2                  # random shifts ±shift px
