@@ -9,7 +9,6 @@ resource estimate (:func:`estimate_resources`) stays within the board's LUT and 
 ``capacities`` (non-zero weights per layer the value memories hold) default to the dense count
 when it fits the board, so any retrained model of the same shape loads at run time.
 """
-import json
 import os
 import subprocess
 import tempfile
@@ -29,7 +28,8 @@ LUT_BUDGET, BRAM_BUDGET = 0.70, 0.80
 
 # ---- resources (an estimate, calibrated against yosys in benchmarks/accel_report.py) ----------
 def estimate_resources(spec, lanes, capacities, t_max):
-    """``{"luts", "bram36"}`` estimate of a build. Per lane: the detector over one 64-bit mask word
+    """``{"luts", "bram36"}`` estimate of a build (uncalibrated: compare the yosys figures in
+    benchmarks/results/accel_*.md). Per lane: the detector over one 64-bit mask word
     (AND, lowest-set-bit, prefix popcount), the accumulator and the LIF unit; per layer: the line
     buffer and the control; memories in 36 Kb BRAMs (masks 64 bits wide, values 4 bits)."""
     luts, bram = 2500, 0.0                                  # AXI, loader, adapters
@@ -246,8 +246,3 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
                          "out": "m_axis", "control": "s_axi_control"}})
     desc.save(os.path.join(outdir, MODULE + ".json"))
     return desc
-
-
-def describe(desc):
-    return json.dumps({"lanes": list(desc.lanes), "capacities": list(desc.capacities), "t_max": desc.t_max,
-                       "board": desc.board}, sort_keys=True)
