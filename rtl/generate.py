@@ -18,7 +18,7 @@ import numpy as np
 from dualspike import golden
 from dualspike.accel import BOARDS, AcceleratorDescription
 from dualspike.errors import SpecError
-from dualspike.golden.cost import layer_cycles, pair_counts
+from dualspike.golden.cost import layer_cycles, pair_counts, scan_cycles
 from dualspike.golden.encode import encode
 from dualspike.golden.layers import receptive_field_matrix
 
@@ -87,22 +87,10 @@ class PairProfile:
         return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i]).mean())
 
     def engine_cycles(self, i, lanes):
-        """The issue-5 engine: per unit (pixel, group) ``max(S, P)`` with the scan ``S = NP·NW + 3``
-        (one 64-bit window word per cycle) overlapped with the pops ``P`` of the previous unit."""
-        spec, T = self.spec, self.T
-        p = self.pairs[i]
-        tt, n, h, w, co = p.shape
-        groups = -(-co // lanes)
-        pad = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
-        pad[..., :co] = p
-        per = np.maximum(pad, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1).sum(axis=0)   # [N,h,w,G]
-        if self.static[i]:
-            per = per + (T - 1)
-            npass = spec.input_bits if spec.encoding == "bitplane" else 1
-        else:
-            npass = T
-        scan = npass * (-(-spec.fan_in(i) // 64)) + 3
-        return float((np.maximum(per, scan).reshape(n, -1).sum(axis=1) + scan).mean())
+        """The RTL engine's cycles (golden scan-aware model, ``word`` = 64): per unit (pixel, group)
+        ``max(S, P)`` with the scan ``S`` (one 64-bit window word per cycle) overlapping the pops."""
+        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i],
+                                  scan_cycles(self.spec, i, self.T, 64)).mean())
 
     def frame_cycles(self, lanes, engine=True):
         f = self.engine_cycles if engine else self.cycles

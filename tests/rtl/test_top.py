@@ -123,14 +123,13 @@ def test_cycles_per_frame_bounded_by_engine_model(case):
     """Small frames: the interval is at least the scan-aware engine model (the slowest core) and
     at most 1.5× it (per-frame fill/flush overhead of tiny maps); the 5 % comparison with the golden
     cost model runs on MNIST in test_top_mnist.py, where frames are long enough to matter."""
-    from dualspike.rtl.generate import PairProfile
     name, spec, sim = case
     model = _model(spec, 4)
     sim.reset()
     sim.load_weights(model)
     x = _inputs(spec, 11, 60)
     sim.run_frames(x)
-    engine = PairProfile(model, x).frame_cycles(LANES[name])
+    engine = float(golden.run(model, x, lanes=LANES[name], word=64).stats.frame_cycles.mean())
     assert 0.95 * engine <= sim.interval <= 1.5 * engine, (sim.interval, engine)
 
 
