@@ -39,14 +39,14 @@ NOTEBOOKS = {
         "from dualspike import bitmap, driver\nfrom dualspike.cli import pretrained_path\n"
         "from dualspike.data import default_mnist",
         "model = bitmap.load(os.environ.get(\"DUALSPIKE_NB_MODEL\", pretrained_path()))\nmodel",
-        "# off the board: generate the accelerator once (on the board the overlay has it)\n"
-        "from dualspike.rtl.generate import generate\n"
-        "desc = None if ON_BOARD else generate(model.spec, \"nb-out/build\", board=\"pynq-z2\", model=model)",
+        "# off the board: generate a small-lane accelerator once (about a minute; the overlay has the board's)\n"
+        "from dualspike.demo import sim_lanes\nfrom dualspike.rtl.generate import generate\n"
+        "desc = None if ON_BOARD else generate(model.spec, \"nb-out/build\", lanes=sim_lanes(model.spec), model=model)",
         "acc = driver.load(\"pynq-z2\", backend=\"board\" if ON_BOARD else \"rtl-sim\", model=model,\n"
-        "                  sim=None if ON_BOARD else \"nb-out/build\", batch_size=50)",
-        "x, y = default_mnist(\"test\")\nn = 100 if QUICK else len(y)\nclasses = acc.classify(x[:n])\n"
+        "                  sim=None if ON_BOARD else \"nb-out/build\", batch_size=10 if QUICK else 50)",
+        "x, y = default_mnist(\"test\")\nn = 10 if QUICK else (len(y) if ON_BOARD else 100)\nclasses = acc.classify(x[:n])\n"
         "print(f\"accuracy {(classes == y[:n]).mean():.2%} on {n} digits\")",
-        "acc.throughput_test(batches=1 if QUICK else 10)",
+        "acc.throughput_test(batches=1)",
         "acc.layer_counters()",
     ],
     "03_dvs_events.ipynb": [
@@ -60,8 +60,8 @@ NOTEBOOKS = {
         "frames = bin_events(streams[0], T=4, sensor_size=(32, 32), duration=300_000, t_start=0)\nframes.shape, frames.mean()",
         "model = bitmap.load(pretrained_path(\"scnn7-dvs\"))\nmodel",
         "# off the board: generate its accelerator once (the quick headless run uses the golden backend)\n"
-        "from dualspike.rtl.generate import generate\n"
-        "desc = None if (ON_BOARD or QUICK) else generate(model.spec, \"nb-out/build-dvs\", board=\"pynq-z2\", model=model)",
+        "from dualspike.demo import sim_lanes\nfrom dualspike.rtl.generate import generate\n"
+        "desc = None if (ON_BOARD or QUICK) else generate(model.spec, \"nb-out/build-dvs\", lanes=sim_lanes(model.spec), model=model)",
         "backend = \"board\" if ON_BOARD else (\"golden\" if QUICK else \"rtl-sim\")\n"
         "acc = driver.load(\"pynq-z2\", backend=backend, model=model, sim=None if backend != \"rtl-sim\" else \"nb-out/build-dvs\",\n"
         "                  batch_size=20)",
