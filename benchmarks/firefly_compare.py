@@ -1,0 +1,51 @@
+"""Comparison with FireFly-S's published MNIST figures (DESIGN.md §6), from a demo report.
+
+    dualspike demo --pretrained --out demo-out
+    python benchmarks/firefly_compare.py demo-out/report.json    # -> benchmarks/results/firefly_compare.md
+
+FireFly-S's figures are from the paper (KV260 at 333 MHz; its watts are a Vivado power estimate).
+Ours are simulated: cycles come from Verilator (the small-lane build) and from the golden cost
+model checked against it (the board's `auto` build); FPS = clock / cycles. No watts are claimed:
+off a board there is no power measurement, and FPS/W waits for `throughput_test()` on a board.
+"""
+import argparse
+import json
+import os
+
+FIREFLY = {"sparsity": 0.9382, "fps": 10047, "watts": 1.301, "fps_per_w": 7723, "clock_mhz": 333,
+           "cycles": 333e6 / 10047}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("report", nargs="?", default="demo-out/report.json")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "firefly_compare.md"))
+    args = ap.parse_args(argv)
+    r = json.load(open(args.report))
+    ba = r["board_allocation"]
+    hw = r["hardware"]
+    rows = [
+        ("weight sparsity", f"{100 * FIREFLY['sparsity']:.2f} %", f"{100 * r['weight_sparsity']:.2f} %", "model file"),
+        ("int4 accuracy", "not compared (their network differs)", f"{100 * r['int_accuracy']:.2f} %", "golden, 1,000 digits"),
+        ("cycles per frame", f"{FIREFLY['cycles']:.0f} (10,047 FPS at 333 MHz)",
+         f"{ba['frame_cycles']:.0f} (board `auto` lanes {ba['lanes']})", "cost model, checked by Verilator"),
+        ("cycles per frame, simulated", "—", f"{hw['interval_cycles']} (lanes {r['lanes']})", "Verilator"),
+        ("FPS at 333 MHz", f"{FIREFLY['fps']}", f"{333e6 / ba['frame_cycles']:.0f}", "clock / cycles"),
+        (f"FPS at the board clock", "—", f"{ba['fps_at_fclk']:.0f} at {r['fclk_mhz']:.0f} MHz ({r['board']})", "clock / cycles"),
+        ("power", f"{FIREFLY['watts']} W (Vivado estimate)", "not measured (no board here)", "—"),
+        ("FPS/W", f"{FIREFLY['fps_per_w']} (estimate)", "on a board: throughput_test()", "—"),
+    ]
+    lines = ["# dualspike vs FireFly-S on MNIST", "",
+             f"From `{args.report}` by `python benchmarks/firefly_compare.py`. FireFly-S: Li et al., IEEE TCAS-I "
+             "72(8), 2025, Table VI (KV260, 333 MHz, Vivado power estimate).", "",
+             "| figure | FireFly-S (published) | dualspike (this run) | ours from |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
