@@ -9,7 +9,6 @@ Frames flow whenever ``CTRL.RUN`` is set; ``CTRL.LOAD_WEIGHTS`` routes the input
 memories instead (see :mod:`dualspike.streams`). Counters count since the last soft reset or
 ``CTRL.CLEAR_COUNTERS``; per-layer counters hold the values of the last completed frame.
 """
-import json
 from typing import NamedTuple, Tuple
 
 ID_VALUE = 0x4453504B          # "DSPK"

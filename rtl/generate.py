@@ -87,10 +87,9 @@ class PairProfile:
         return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i]).mean())
 
     def engine_cycles(self, i, lanes):
-        """The RTL engine's cycles (golden scan-aware model, ``word`` = 64): per unit (pixel, group)
-        ``max(S, P)`` with the scan ``S`` (one 64-bit window word per cycle) overlapping the pops."""
-        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i],
-                                  scan_cycles(self.spec, i, self.T, 64)).mean())
+        """The issue-5 engine: the golden cost model with the window scan (``scan_cycles``)."""
+        scan = scan_cycles(self.spec, i, self.T)
+        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], scan).mean())
 
     def frame_cycles(self, lanes, engine=True):
         f = self.engine_cycles if engine else self.cycles

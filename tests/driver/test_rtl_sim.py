@@ -1,8 +1,6 @@
 """Acceptance on the ``rtl-sim`` backend: the generated Verilog under Verilator behind the simulated
 AXI DMA, driven by the stock pynq drivers. Every run is compared with the harness driven directly
 (``AccelSim.run_frames``) and with the golden model."""
-import hashlib
-import json
 import os
 import shutil
 
@@ -14,6 +12,7 @@ pytest.importorskip("myhdl")
 if shutil.which("verilator") is None:
     pytest.skip("verilator is not installed", allow_module_level=True)
 
+import accel_builds  # noqa: E402
 from dualspike import golden  # noqa: E402
 from dualspike.driver.errors import CapacityError, OverlayMismatchError  # noqa: E402
 from dualspike.events import bin_batch, mnist_to_events  # noqa: E402
@@ -22,8 +21,6 @@ from dualspike.model import random_model  # noqa: E402
 from dualspike.spec import LayerSpec, ModelSpec  # noqa: E402
 
 pytestmark = pytest.mark.sim
-ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                    "build", "tests-driver")
 # Small nets on the real input shapes, so the Verilator runs stay in seconds.
 MNIST = ModelSpec("drv-mnist", (1, 28, 28), "bitplane", 2,
                   (LayerSpec("conv", 4, pool=True), LayerSpec("conv", 4, pool=True), LayerSpec("fc", 10)))
@@ -34,26 +31,8 @@ DVS = ModelSpec("drv-dvs", (2, 16, 16), "events", 3,
                 (LayerSpec("conv", 4, pool=True), LayerSpec("conv", 4, pool=True), LayerSpec("fc", 11)))
 
 
-def _sources_digest():
-    h = hashlib.sha256()
-    rtl = os.path.join(os.path.dirname(ROOT), "..", "rtl")
-    for d in (rtl, os.path.join(rtl, "blocks")):
-        for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-            if f.endswith(".py"):
-                with open(os.path.join(d, f), "rb") as fh:
-                    h.update(fh.read())
-    return h.hexdigest()
-
-
 def build(model, lanes):
-    """Generate (or reuse, keyed by spec, lanes and the generator's sources) an accelerator."""
-    from dualspike.rtl.generate import generate
-    what = {"spec": model.spec.to_dict(), "lanes": lanes}
-    key = hashlib.sha256(json.dumps(dict(what, src=_sources_digest()), sort_keys=True).encode()).hexdigest()[:16]
-    out = os.path.join(ROOT, key)
-    if not os.path.exists(os.path.join(out, "dualspike_top.json")):
-        generate(model.spec, out, lanes=lanes, model=model)
-    return out
+    return accel_builds.build(model.spec, lanes)
 
 
 @pytest.fixture(scope="module")
