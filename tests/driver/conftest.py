@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from dualspike.accel import AcceleratorDescription  # noqa: E402
+from driver_models import description  # noqa: E402,F401
 from dualspike.model import random_model  # noqa: E402
 from dualspike.spec import LayerSpec, ModelSpec, builtin  # noqa: E402
 
@@ -26,9 +26,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def description(model, board="pynq-z2", slack=16, **kw):
-    return AcceleratorDescription.for_spec(model.spec, [2] * len(model.spec.layers),
-                                           [n + slack for n in model.nonzeros()], board=board, **kw)
 
 
 @pytest.fixture(scope="session")

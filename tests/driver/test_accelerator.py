@@ -26,7 +26,7 @@ def test_overlay_ip_dict_and_drivers(make_sim, mnist_model):
 
 def test_core_driver_binds_to_vlnv(mnist_model):
     from behav import BehaviouralAccel
-    from conftest import description
+    from driver_models import description
     from dualspike.driver.core import SnnCore
     from dualspike.driver.rtlsim import sim_overlay
 

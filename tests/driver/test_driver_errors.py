@@ -26,7 +26,7 @@ def test_spec_hash_mismatch_names_both(make_sim, mnist_model):
 
 
 def test_t_max_mismatch(make_sim, mnist_model):
-    from conftest import description
+    from driver_models import description
     from behav import BehaviouralAccel
     from dualspike.driver.rtlsim import rtl_sim_accelerator
     hw = description(mnist_model, t_max=8)

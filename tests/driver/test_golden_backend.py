@@ -42,7 +42,7 @@ def test_golden_counters_match_stats(mnist_model, mnist):
 
 
 def test_golden_checks_like_the_board(mnist_model, dvs_model):
-    from conftest import description
+    from driver_models import description
     acc = driver.GoldenAccelerator(description(mnist_model, slack=-1))
     with pytest.raises(CapacityError):
         acc.load_weights(mnist_model)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import description
+from driver_models import description
 from dualspike.driver import blockdesign as bd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
