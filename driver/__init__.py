@@ -75,15 +75,18 @@ def _description(accel, board, model):
 
 
 def load(board="pynq-z2", backend="board", model=None, *, accel=None, bitfile=None, download=True,
-         batch_size=None, T=None, sim=None, timeout=2.0):
+         batch_size=None, T=None, sim=None, timeout=None):
     """A ready accelerator in one line: construct, check the bitstream, load weights, set T.
 
     ``model``: an ``IntegerModel`` or a ``.dsm`` path (None: weights built into the bitstream).
     ``accel``: an ``AcceleratorDescription`` or its JSON path (default: the board's overlay dir).
     ``backend``: ``"board"`` (``pynq.Overlay(bitfile, download=download)``), ``"rtl-sim"`` (``sim``:
     the accelerator model behind a simulated DMA, default the Verilator harness of ``dualspike.rtl``)
-    or ``"golden"`` (numpy).
+    or ``"golden"`` (numpy). ``timeout``: seconds every DMA wait may take (default 2 s on a board;
+    600 s on ``rtl-sim``, where one simulated frame can take seconds of host time).
     """
+    if timeout is None:
+        timeout = 600.0 if backend == "rtl-sim" else 2.0
     if backend not in BACKENDS:
         raise InputError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
     model = _model(model)
