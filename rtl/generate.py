@@ -214,10 +214,15 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
     with tempfile.TemporaryDirectory() as tmp:
         import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            top.convert(hdl="Verilog", path=tmp, name=MODULE, initial_values="skip_zero_mem_init",
-                        testbench=False)
+        from myhdl.conversion._toVerilog import toVerilog
+        saved = toVerilog.initial_values        # convert() stores its options on the global converter
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                top.convert(hdl="Verilog", path=tmp, name=MODULE, initial_values="skip_zero_mem_init",
+                            testbench=False)
+        finally:
+            toVerilog.initial_values = saved
         with open(os.path.join(tmp, MODULE + ".v")) as f:
             verilog = f.read()
     with open(os.path.join(outdir, MODULE + ".v"), "w") as f:
