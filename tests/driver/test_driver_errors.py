@@ -4,7 +4,6 @@ import pytest
 
 pynq = pytest.importorskip("pynq")
 
-from dualspike import regmap  # noqa: E402
 from dualspike.driver.dma import PG021_REGISTERS  # noqa: E402
 from dualspike.driver.errors import (AcceleratorError, CapacityError, DMAError, DMATimeoutError,  # noqa: E402
                                      OverlayMismatchError, SensorRangeError, WeightLoadError)

@@ -1,13 +1,11 @@
 """Shared scoreboard pieces for the RTL tests: seeded stream driver and monitor, clock/reset,
 MyHDL simulation runner, Verilog conversion + lint + iverilog compile, pixel packing helpers."""
 import os
-import random
-import shutil
 import subprocess
 import tempfile
 
 import numpy as np
-from myhdl import Signal, always, block, delay, instance, intbv
+from myhdl import always, block, delay, instance
 
 # ---- packing -----------------------------------------------------------------------------------
 

@@ -1,5 +1,4 @@
 """Torch integer mode vs golden on random tiny models; silent-channel removal; export errors."""
-import dataclasses
 
 import numpy as np
 import pytest

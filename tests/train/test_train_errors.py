@@ -1,5 +1,4 @@
 """Bad input gives specific errors with clear messages."""
-import os
 
 import numpy as np
 import pytest
