@@ -171,8 +171,10 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
     net = SpikingNet(spec, recipe.surrogate_alpha, recipe.init_gain).to(device)
     opt = GradRewiring([
         dict(params=net.rewired_parameters(), rewire=recipe.prune, prior=recipe.prior,
-             weight_decay=recipe.weight_decay if recipe.prune else 0.0),
-        dict(params=net.scale_parameters(), rewire=False, lr=recipe.scale_lr, weight_decay=0.0),
+             weight_decay=recipe.weight_decay if recipe.prune else 0.0, name="weights"),
+        dict(params=net.bias_parameters(), rewire=False, weight_decay=0.0, name="biases"),
+        dict(params=net.scale_parameters(), rewire=False, lr=recipe.scale_lr, weight_decay=0.0,
+             name="scales"),
     ], lr=recipe.lr)
     start, history, elapsed, prior = 0, [], 0.0, recipe.prior
     if resume and os.path.exists(ck_path):
@@ -200,8 +202,8 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
             p = step / total
             target = sparsity_schedule(p, recipe)
             for g in opt.param_groups:
-                g["lr"] = cosine_lr(p, recipe) * (recipe.scale_lr / recipe.lr if not g["rewire"] and
-                                                  g["params"][0] is net.layers[0].quant.s else 1.0)
+                g["lr"] = cosine_lr(p, recipe) * (recipe.scale_lr / recipe.lr if g["name"] == "scales"
+                                                  else 1.0)
                 if g["rewire"]:
                     g["sparsity"], g["prior"] = target, prior
             idx = order[k * recipe.batch_size:(k + 1) * recipe.batch_size].numpy()
@@ -212,10 +214,8 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            if recipe.prune:   # follow the schedule: adapt the prior strength α every step
-                z, n = opt.sparsity()
-                prior = prior * 1.03 if z / n < target - 0.005 else prior / 1.03
-                prior = float(min(max(prior, 1e-4), 20.0))
+            if recipe.prune:   # follow the schedule: prune the weakest connections when behind
+                opt.enforce(target)
             loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(idx)

@@ -145,8 +145,12 @@ class SpikingNet(nn.Module):
                 for layer in self.layers]
 
     def rewired_parameters(self):
-        """Weights and biases (pruned by gradient rewiring)."""
-        return [p for layer in self.layers for p in (layer.weight, layer.bias)]
+        """The weights (pruned by gradient rewiring)."""
+        return [layer.weight for layer in self.layers]
+
+    def bias_parameters(self):
+        """The biases: trained by plain Adam (a rewired bias could never change its sign)."""
+        return [layer.bias for layer in self.layers]
 
     def scale_parameters(self):
         return [layer.quant.s for layer in self.layers]

@@ -3,6 +3,8 @@
 - ``default``: scnn5-mnist on the 4,000/1,000 real digits, Grad-R to 94 % sparsity, 4-bit LSQ;
 - ``dense``: the same network and schedule in float without pruning (the accuracy reference);
 - ``pruned-float``: the same with Grad-R pruning but no quantisation;
+- ``short``: the default with 10 epochs and 90 % sparsity, for ``dualspike demo --train`` (about
+  4 minutes on 2 free cores; see ``benchmarks/results/train_report.md`` for measured figures);
 - ``quick``: a small subset and 2 epochs that still prunes, quantises, removes silent channels,
   exports and checks bit-exactness (for tests, well under 3 minutes on 2 cores).
 """
@@ -18,22 +20,22 @@ from .gradr import TrainError, check_sparsity
 class Recipe:
     """One training run. ``spec_overrides`` are passed to :func:`dualspike.spec.builtin`.
     Sparsity follows a cubic ramp from 0 at ``prune_start`` to ``target_sparsity`` at ``prune_end``
-    (fractions of the run); quantisation (fake-quant LSQ) starts after ``fp_epochs`` float epochs."""
+    (fractions of the run; Grad-R with a magnitude budget, :meth:`.GradRewiring.enforce`); quantisation (fake-quant LSQ) starts after ``fp_epochs`` float epochs."""
 
     model: str = "scnn5-mnist"
     spec_overrides: dict = field(default_factory=dict)
-    epochs: int = 12
-    fp_epochs: int = 3
+    epochs: int = 32
+    fp_epochs: int = 2
     batch_size: int = 64
     lr: float = 2e-3
-    scale_lr: float = 1e-5        # Adam on the LSQ scales: steps are ~lr, scales are ~1e-2
+    scale_lr: float = 5e-5        # Adam on the LSQ scales: steps are ~lr, scales are ~1e-2
     min_lr: float = 1e-5
     quant: bool = True
     prune: bool = True
     target_sparsity: float = 0.94
-    prune_start: float = 0.05
-    prune_end: float = 0.6
-    prior: float = 0.05            # initial Laplace prior strength α (adapted to follow the schedule)
+    prune_start: float = 0.04
+    prune_end: float = 0.5
+    prior: float = 0.02            # Laplace prior strength α (in Adam steps); the budget follows the schedule
     weight_decay: float = 1e-4
     shift: int = 2                  # random shifts ±shift px
     surrogate_alpha: float = 2.0
@@ -80,8 +82,9 @@ RECIPES = {
     "default": Recipe(),
     "dense": Recipe(prune=False, quant=False, target_sparsity=0.0),
     "pruned-float": Recipe(quant=False),
+    "short": Recipe(epochs=10, fp_epochs=1, target_sparsity=0.9),
     "quick": Recipe(epochs=2, fp_epochs=1, batch_size=64, train_subset=512, test_subset=None,
-                    prune_start=0.0, prune_end=0.5, prior=3.0, lr=3e-3, target_sparsity=0.9),
+                    prune_start=0.0, prune_end=0.5, lr=3e-3, target_sparsity=0.9),
 }
 
 

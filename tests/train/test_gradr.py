@@ -1,4 +1,5 @@
-"""Gradient rewiring: one step against a hand computation; frozen sign; regrowth; prior location."""
+"""Gradient rewiring: one step against a hand computation; frozen sign; regrowth; prior location;
+the sparsity budget."""
 import math
 
 import pytest
@@ -73,3 +74,24 @@ def test_plain_adam_group_untouched_by_rewiring():
     a.grad = torch.tensor([1.0, 1.0])
     opt.step()
     assert torch.allclose(a.detach(), torch.tensor([0.9, -1.1]))
+
+
+def test_enforce_prunes_the_smallest_weights_globally_and_leaves_biases():
+    a = torch.nn.Parameter(torch.tensor([[0.5, -0.05], [0.2, -0.3]]))
+    b = torch.nn.Parameter(torch.tensor([[0.01, 0.9, -0.1, 0.4]]))
+    bias = torch.nn.Parameter(torch.tensor([0.001, -0.002]))
+    opt = GradRewiring([dict(params=[a, b, bias])], sparsity=0.5)
+    assert opt.enforce(0.0) == 0
+    assert opt.enforce(0.5) == 4                       # 8 weights: the 4 smallest |w| go, over both tensors
+    assert a.detach().flatten().tolist() == pytest.approx([0.5, 0.0, 0.0, -0.3])
+    assert b.detach().flatten().tolist() == pytest.approx([0.0, 0.9, 0.0, 0.4])
+    assert bias.detach().tolist() == pytest.approx([0.001, -0.002])   # 1-d tensors are not budgeted
+    assert opt.hidden(a)[0][0, 1].item() == 0.0 and opt.hidden(a)[1][0, 1].item() == -1.0
+    assert opt.enforce(0.5) == 0                       # already there
+    w = torch.nn.Parameter(torch.randn(50, 20))
+    opt = GradRewiring([w])
+    opt.enforce(0.9)
+    assert (w == 0).float().mean().item() == pytest.approx(0.9)
+    w.grad = -torch.sign(w.detach() + (w == 0) * opt.hidden(w)[1])      # pruned weights grow back
+    opt.step()
+    assert (w == 0).float().mean().item() < 0.9
