@@ -31,7 +31,7 @@ def main(argv=None):
          f"{ba['frame_cycles']:.0f} (board `auto` lanes {ba['lanes']})", "cost model, checked by Verilator"),
         ("cycles per frame, simulated", "—", f"{hw['interval_cycles']} (lanes {r['lanes']})", "Verilator"),
         ("FPS at 333 MHz", f"{FIREFLY['fps']}", f"{333e6 / ba['frame_cycles']:.0f}", "clock / cycles"),
-        (f"FPS at the board clock", "—", f"{ba['fps_at_fclk']:.0f} at {r['fclk_mhz']:.0f} MHz ({r['board']})", "clock / cycles"),
+        ("FPS at the board clock", "—", f"{ba['fps_at_fclk']:.0f} at {r['fclk_mhz']:.0f} MHz ({r['board']})", "clock / cycles"),
         ("power", f"{FIREFLY['watts']} W (Vivado estimate)", "not measured (no board here)", "—"),
         ("FPS/W", f"{FIREFLY['fps_per_w']} (estimate)", "on a board: throughput_test()", "—"),
     ]

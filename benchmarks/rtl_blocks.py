@@ -166,8 +166,6 @@ def depth(cells):
 def utilization(quick):
     """A c64-on-7x7 layer (R = 576) at 6 % weights, 15 % spikes: matched pairs per lane-cycle,
     from the cost model and from the RTL simulation (the two agree exactly, tests check this)."""
-    import random
-    from myhdl import always
     from test_conv_core import bench as conv_bench
     from rtl_harness import pack_spikes
     from dualspike.golden.cost import pair_counts

@@ -189,7 +189,7 @@ def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
         readout = i == nl - 1
         m = Stream(32 * ls.out_channels if readout else tmax * ls.out_channels)
         core = conv_core if ls.kind == "conv" else fc_core
-        insts.append(core(glbl, cur, m, wport, T, busy, geo=geo, images=images))
+        insts.append(core(glbl, cur, m, wport, T, busy, geo=geo, images=images, pairs=pairs[i]))
         if readout:
             insts.append(serializer(glbl, m, out, spikes[i], ls.out_channels, spec.readout == "count"))
         else:

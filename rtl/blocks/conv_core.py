@@ -88,7 +88,7 @@ def static_rewire(src, dst, c, b):
 
 
 @block
-def conv_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None):
+def conv_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None, pairs=None):
     if geo.kind != "conv":
         raise ValueError(f"conv_core: layer kind is {geo.kind!r}")
     c, h, w = geo.in_shape
@@ -104,7 +104,7 @@ def conv_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None):
     win = Stream(9 * P + 9)
     insts.append(line_buffer(glbl, lb_in, win, width=w, height=h, pixel_w=P))
     insts.append(sparse_engine(glbl, win, m, wport, T, busy, geo=geo, images=images, npix=9,
-                               conv=True, probe=probe))
+                               conv=True, probe=probe, pairs=pairs))
     return insts
 
 

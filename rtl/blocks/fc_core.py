@@ -87,7 +87,7 @@ def frame_buffer(glbl, s, m, npix, pixel_w):
 
 
 @block
-def fc_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None):
+def fc_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None, pairs=None):
     if geo.kind != "fc":
         raise ValueError(f"fc_core: layer kind is {geo.kind!r}")
     c, h, w = geo.in_shape
@@ -103,7 +103,7 @@ def fc_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None):
     win = Stream(h * w * P)
     insts.append(frame_buffer(glbl, fb_in, win, npix=h * w, pixel_w=P))
     insts.append(sparse_engine(glbl, win, m, wport, T, busy, geo=geo, images=images, npix=h * w,
-                               conv=False, probe=probe))
+                               conv=False, probe=probe, pairs=pairs))
     return insts
 
 

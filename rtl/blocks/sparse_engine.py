@@ -25,11 +25,13 @@ out         out   one beat per pixel: spikes (``Tmax·Co`` bits, bit ``t*Co + co
 wport       in    :class:`~dualspike.rtl.interfaces.WeightPort`
 T           in    runtime time steps, 1 <= T <= Tmax (hold stable during a frame)
 busy        out   the engine is scanning or popping (the cost-model cycles)
+pairs       out   optional (32 bits): matched pairs popped by all lanes in the last frame, latched
+                  when the frame's last unit finishes popping (the golden model's ``stats`` pairs)
 ==========  ====  ===============================================================================
 
 The whole engine freezes (one clock enable) while a finished pixel cannot be handed to ``out``.
 """
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, instances, intbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, instances, intbv, modbv
 
 from ..interfaces import wire
 from .lif_unit import lif_unit
@@ -73,7 +75,7 @@ def _concat(bus, bits):
 
 
 @block
-def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe=None):
+def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe=None, pairs=None):
     L, G, NW, W, C = geo.lanes, geo.groups, geo.nw, geo.word, geo.in_shape[0]
     NP = geo.npass
     P = NP * C
@@ -288,6 +290,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     SLW = 32 if mode else TM
     slots = [[Signal(intbv(0)[SLW:]) for _ in range(G)] for _ in range(L)]
     pop_en = [Signal(bool(0)) for _ in range(L)]
+    popped = [Signal(bool(0)) if pairs is not None else None for _ in range(L)]
 
     @block
     def pop_en_comb(l):
@@ -307,14 +310,16 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         insts.append(sparsity_lane(
             glbl, run, l_we[l], wq_sel, wq_addr, l_data, sc_rd, sc_addr, s2_valid, s2_word, s2_p,
             s2_par, pop_en[l], ts, pk_par, pk_g, lane_last[l], o_valid, o_cur, o_t, o_theta, o_g,
-            geo=geo, image=None if images is None else images[l]))
+            geo=geo, image=None if images is None else images[l], o_pair=popped[l]))
         used = [slots[l][g] if g * L + l < geo.co else None for g in range(G)]
         insts.append(lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, used, geo))
         if probe is not None:                      # simulation only: record step currents
             insts.append(_probe(glbl, run, o_valid, o_cur, o_t, o_g, l, probe))
 
     # ---- completion, output register ------------------------------------------------------------------
-    D = LANE_LATENCY(geo) + (3 if mode == "count" else 2)
+    # the pixel's word is captured (one cycle after ``dlast``) in the cycle right after its last
+    # slot write: the next unit's first slot write can land one cycle later (T = 1, one-cycle pops)
+    D = LANE_LATENCY(geo) + (2 if mode == "count" else 1)
     fin_ev = Signal(bool(0))
     fin_last = Signal(bool(0))
     dl = [Signal(intbv(0)[2:]) for _ in range(D)]
@@ -361,6 +366,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             c_full.next = 1
             c_last.next = dlast[1]
 
+    if pairs is not None:
+        insts.append(pair_counter(glbl, run, popped, pop_fin, pk_pixlast, pk_framelast, pairs))
     if probe is not None:
         insts.append(_ctrl_probe(glbl, run, take, start, pk_active, sk_state, win.valid, ts, probe))
     return insts, word_sel, scan_seq, pop_seq, ctrl_comb, start_comb, npass, alllast, wbase, wdata, wacc, \
@@ -445,6 +452,43 @@ def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, geo):
         if reg is not None:                 # None: a padding channel (co >= Co) of the last group
             insts.append(slot_write(gg, reg))
     return instances()
+
+
+@block
+def pair_counter(glbl, run, popped, pop_fin, pk_pixlast, pk_framelast, total):
+    """Σ over lanes of the pair pops of each cycle, accumulated over a frame and latched into
+    ``total`` in the cycle the frame's last unit finishes popping."""
+    L = len(popped)
+    acc, nxt = Signal(modbv(0)[32:]), Signal(modbv(0)[32:])
+    n = Signal(intbv(0, min=0, max=L + 1))
+    vec = ConcatSignal(*reversed(popped)) if L > 1 else popped[0]
+
+    if L > 1:
+        @always_comb
+        def count():
+            k = intbv(0, min=0, max=L + 1)
+            for l in range(L):
+                if vec[l]:
+                    k[:] = k + 1
+            n.next = k
+    else:
+        @always_comb
+        def count():
+            n.next = vec
+
+    @always_comb
+    def add():
+        nxt.next = acc + n
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def seq():
+        if run:
+            if pop_fin and pk_pixlast and pk_framelast:
+                total.next = nxt
+                acc.next = 0
+            else:
+                acc.next = nxt
+    return count, add, seq
 
 
 @block

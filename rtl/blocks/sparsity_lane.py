@@ -35,6 +35,7 @@ lane_last        out   this cycle is the lane's last of step ``ts`` (combination
 o_valid, o_cur,  out   step result: current I (signed ``cur_w``), step t, threshold and
 o_t, o_theta,          group of the neuron
 o_g
+o_pair           out   optional: this cycle pops a matched pair (not a bubble), for counters
 ===============  ====  =====================================================================
 
 Latency: ``LANE_LATENCY(geo)`` cycles from a pop cycle to its ``o_valid``; throughput one pair
@@ -90,7 +91,7 @@ def _delay(glbl, ce, a, b):
 @block
 def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_valid, s2_word,
                   s2_p, s2_par, pop_en, ts, ppar, pg, lane_last, o_valid, o_cur, o_t, o_theta,
-                  o_g, geo, image=None):
+                  o_g, geo, image=None, o_pair=None):
     W, BW, G, NW = geo.word, geo.base_w, geo.groups, geo.nw
     WB, BB, VB, CW = geo.wbits, geo.bbits, geo.vbits, geo.cur_w
     PB, TB, GB = _bits(geo.npass), _bits(geo.tmax), _bits(G)
@@ -384,6 +385,11 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
                 o_t.next = r_t
                 o_g.next = r_g
                 o_theta.next = tq
+
+    if o_pair is not None:
+        @always_comb
+        def pair_out():
+            o_pair.next = popping
 
     return instances()
 

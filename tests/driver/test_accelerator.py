@@ -12,7 +12,6 @@ from dualspike.events import bin_batch, mnist_to_events  # noqa: E402
 
 def test_overlay_ip_dict_and_drivers(make_sim, mnist_model):
     from dualspike.driver import blockdesign as bd
-    from dualspike.driver.core import SnnCore
     from pynq.lib.dma import DMA
 
     acc = make_sim(mnist_model, load=False)

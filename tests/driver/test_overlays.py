@@ -26,7 +26,7 @@ def test_tcl_names_ports_parameters_and_addresses(board, mnist_model, tmp_path):
     tcl = mt.make_tcl(board, desc, ["/x/dualspike_top.v"], str(tmp_path))
     b = bd.board(board)
     must = [
-        f"-part $part", b["part"], b["board_part"], f"create_bd_cell -type ip -vlnv {b['vlnv']} {b['instance']}",
+        "-part $part", b["part"], b["board_part"], f"create_bd_cell -type ip -vlnv {b['vlnv']} {b['instance']}",
         f"create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:7.1 {bd.DMA_INSTANCE}",
         "CONFIG.c_include_sg {0}", "CONFIG.c_sg_length_width {26}", "CONFIG.c_include_mm2s {1}",
         "CONFIG.c_include_s2mm {1}", "CONFIG.c_m_axis_mm2s_tdata_width {64}", "CONFIG.c_s_axis_s2mm_tdata_width {32}",

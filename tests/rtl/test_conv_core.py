@@ -3,7 +3,7 @@ import random
 
 import numpy as np
 import pytest
-from myhdl import always, block, instance
+from myhdl import always, block
 
 from dualspike import golden
 from dualspike.golden.cost import layer_cycles, pair_counts, scan_cycles
@@ -35,9 +35,10 @@ def make_case(spec, wdens, sdens, seed, frames=1):
     return model, x
 
 
-def input_beats(spec, x):
-    """Per frame: the layer-0 input beats in the core's format."""
-    frames, static, _ = encode(spec, x, spec.T)
+def input_beats(spec, x, T=None):
+    """Per frame: the layer-0 input beats in the core's format (``T`` runtime steps)."""
+    T = T or spec.T
+    frames, static, _ = encode(spec, x, T)
     c, h, w = spec.input_shape
     n = x.shape[0]
     out = []
@@ -46,17 +47,18 @@ def input_beats(spec, x):
             b = spec.input_bits if spec.encoding == "bitplane" else 1
             out.append(pack_values(frames[f].transpose(2, 0, 1), b))
         else:
-            s = frames.reshape(spec.T, n, h, w, c)[:, f].transpose(0, 3, 1, 2)
+            s = frames.reshape(T, n, h, w, c)[:, f].transpose(0, 3, 1, 2)
             out.append(pack_spikes(s))
     return out
 
 
-def expected_cycles(spec, model, x, lanes, word=64):
+def expected_cycles(spec, model, x, lanes, word=64, T=None):
     """Single-frame cost-model cycles per frame (from the golden package)."""
-    frames, static, _ = encode(spec, x, spec.T)
+    T = T or spec.T
+    frames, static, _ = encode(spec, x, T)
     wmat = receptive_field_matrix(spec, 0, model.layers[0].weight)
-    pairs = pair_counts(spec, 0, frames, static, wmat, spec.T, x.shape[0])
-    return layer_cycles(pairs, lanes, spec.T, static, scan=scan_cycles(spec, 0, spec.T, word))
+    pairs = pair_counts(spec, 0, frames, static, wmat, T, x.shape[0])
+    return layer_cycles(pairs, lanes, T, static, scan=scan_cycles(spec, 0, T, word))
 
 
 @block
@@ -64,7 +66,6 @@ def bench(cfg, beats, lasts, got, errors, busy_count, seed, p_gap, p_stall, prob
     ports = cfg.ports
     inst = conv_core(*ports, geo=cfg.geo, images=cfg.images, probe=probe)
     glbl = ports.glbl
-    rng = random.Random(seed)
 
     @always(glbl.clk.posedge)
     def count():
@@ -76,21 +77,26 @@ def bench(cfg, beats, lasts, got, errors, busy_count, seed, p_gap, p_stall, prob
             monitor(glbl.clk, ports.m, got, random.Random(seed + 2), p_stall, errors))
 
 
-def simulate(spec, model, x, lanes, seed=0, p_gap=0.0, p_stall=0.0, word=64, probe=None):
-    per_frame = input_beats(spec, x)
+def simulate(spec, model, x, lanes, seed=0, p_gap=0.0, p_stall=0.0, word=64, probe=None, T=None):
+    """The core in MyHDL simulation at runtime ``T`` (default the built maximum ``spec.T``)."""
+    per_frame = input_beats(spec, x, T)
     beats = [b for fr in per_frame for b in fr]
     hw = spec.input_shape[1] * spec.input_shape[2]
     lasts = [(k % hw) == hw - 1 for k in range(len(beats))]
     got, errors, busy = [], [], [0]
-    tb = bench(conv_core_for(spec, 0, lanes, model=model, word=word), beats, lasts, got, errors, busy, seed, p_gap, p_stall, probe)
-    budget = 200 + int(expected_cycles(spec, model, x, lanes, word).sum() * 3) + len(beats) * 20
+    cfg = conv_core_for(spec, 0, lanes, model=model, word=word)
+    if T is not None:
+        cfg.ports.T._val[:] = T                 # runtime T, held for the whole simulation
+    tb = bench(cfg, beats, lasts, got, errors, busy, seed, p_gap, p_stall, probe)
+    budget = 200 + int(expected_cycles(spec, model, x, lanes, word, T).sum() * 3) + len(beats) * 20
     run_sim(tb, budget)
     return got, errors, busy[0]
 
 
-def check(spec, model, x, got, errors):
+def check(spec, model, x, got, errors, T=None):
     assert not errors, errors[:3]
-    res = golden.run(model, x, trace=True)
+    T = T or spec.T
+    res = golden.run(model, x, T=T, trace=True)
     c, h, w = spec.input_shape
     co = spec.layers[0].out_channels
     n = x.shape[0]
@@ -98,7 +104,7 @@ def check(spec, model, x, got, errors):
     for f in range(n):
         fr = got[f * h * w:(f + 1) * h * w]
         assert [l for _, l in fr] == [False] * (h * w - 1) + [True]
-        hw_sp = unpack_spikes([d for d, _ in fr], spec.T, co, h, w)
+        hw_sp = unpack_spikes([d for d, _ in fr], spec.T, co, h, w)[:T]
         ref = res.traces[0].spikes[f]
         bad = np.argwhere(hw_sp != ref)
         assert bad.size == 0, f"frame {f}: first mismatch at (t, co, y, x) = {tuple(bad[0])}"
@@ -112,6 +118,18 @@ def test_conv_core_golden_and_cycles(enc, lanes, wd, sd):
     got, errors, busy = simulate(spec, model, x, lanes)
     check(spec, model, x, got, errors)
     assert busy == int(expected_cycles(spec, model, x, lanes).sum())
+
+
+@pytest.mark.parametrize("enc,lanes", [("events", 1), ("events", 2), ("bitplane", 1)])
+def test_conv_core_runtime_T1_back_to_back_units(enc, lanes):
+    """Runtime T = 1 < Tmax: one-cycle pops of the next pixel must not overwrite a pixel's output
+    slots before the pixel's word is captured (a regression: the capture was one cycle late)."""
+    spec = small_spec(encoding=enc, c=2 if enc == "events" else 1, co=2 * lanes, bits=3)
+    model, x = make_case(spec, 0.4, 0.3, seed=21, frames=4)
+    x = x[:, :1] if enc == "events" else x
+    got, errors, busy = simulate(spec, model, x, lanes, T=1)
+    check(spec, model, x, got, errors, T=1)
+    assert busy == int(expected_cycles(spec, model, x, lanes, T=1).sum())
 
 
 @pytest.mark.parametrize("enc,lanes,gap,stall", [("events", 3, 0.4, 0.6), ("bitplane", 2, 0.3, 0.8)])

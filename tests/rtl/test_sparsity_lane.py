@@ -1,14 +1,13 @@
 """Sparsity lane: every (pixel, group, t) current of every lane equals the golden current
 (bias included), across weight/spike densities 2-40 % and word widths that split the window
 into several words (word skipping, multi-word popping); the lane converts on its own."""
-import numpy as np
 import pytest
 from myhdl import Signal, intbv
 
 from dualspike import golden
 from dualspike.rtl.blocks.sparsity_lane import sparsity_lane, _bits
 from dualspike.rtl.interfaces import Global
-from dualspike.rtl.weight_image import core_geometry, lane_images
+from dualspike.rtl.weight_image import core_geometry
 
 from rtl_harness import convert_and_lint
 from test_conv_core import make_case, simulate, small_spec

@@ -77,13 +77,6 @@ def case(request):
     sim.close()
 
 
-# Known RTL bug (open): with the second model at T = 1 a few frames lose one spike in the first conv
-# layer, also with the weights baked in (so not the loader). Smallest case: "events-membrane", model 2,
-# _inputs(spec, 21, 40, 1)[25]: neuron (0, 3, 2) has pairs at window positions 0, 5, 6 (weights
-# 1, 1, 1, bias -1), current 2 == θ, and the RTL does not fire.
-KNOWN_T1_MISMATCH = {"bitplane-membrane", "events-membrane", "events-saturate"}
-
-
 def test_bit_exact_every_T_and_reload(case):
     name, spec, sim = case
     for seed in (1, 2):                                       # loading new weights → the new model
@@ -95,8 +88,6 @@ def test_bit_exact_every_T_and_reload(case):
             x = _inputs(spec, seed * 10 + T, 40, T)
             got = sim.run_frames(x, T=T)
             want = golden.run(model, x, T=T).logits
-            if seed == 2 and T == 1 and name in KNOWN_T1_MISMATCH and not np.array_equal(got, want):
-                pytest.xfail(f"known RTL bug: {name} model 2 T=1 drops a first-layer spike (see comment)")
             _check(got, want, f"{name} model {seed} T={T}")
         assert sim.read("ERROR_CODE") == 0
 
@@ -122,7 +113,6 @@ def test_layer_spike_counters_match_golden(case):
         assert sim.read(f"LAYER{i}_SPIKES") == want, f"layer {i} spikes"
 
 
-@pytest.mark.xfail(strict=True, reason="the issue-5 cores expose no matched-pair counter yet; LAYERi_PAIRS reads 0")
 def test_layer_pair_counters_match_golden(case):
     spec, sim, r = _last_frame_counters(case, 3)
     got = [sim.read(f"LAYER{i}_PAIRS") for i in range(len(spec.layers))]
