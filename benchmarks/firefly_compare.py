@@ -12,6 +12,8 @@ import argparse
 import json
 import os
 
+from tables import markdown_table, publish
+
 FIREFLY = {"sparsity": 0.9382, "fps": 10047, "watts": 1.301, "fps_per_w": 7723, "clock_mhz": 333,
            "cycles": 333e6 / 10047}
 
@@ -37,14 +39,9 @@ def main(argv=None):
     ]
     lines = ["# dualspike vs FireFly-S on MNIST", "",
              f"From `{args.report}` by `python benchmarks/firefly_compare.py`. FireFly-S: Li et al., IEEE TCAS-I "
-             "72(8), 2025, Table VI (KV260, 333 MHz, Vivado power estimate).", "",
-             "| figure | FireFly-S (published) | dualspike (this run) | ours from |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text)
+             "72(8), 2025, Table VI (KV260, 333 MHz, Vivado power estimate).", ""]
+    lines += markdown_table(["figure", "FireFly-S (published)", "dualspike (this run)", "ours from"], rows)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from dualspike import golden
 from dualspike.data import default_mnist
 from dualspike.model import random_model
 from dualspike.spec import builtin
+from tables import markdown_table, publish
 
 
 def best_fps(fn, x, repeats):
@@ -94,15 +95,10 @@ def main(argv=None):
     lines = ["# Golden model speed (scnn5-mnist, 6 % weight density, real MNIST digits)", "",
              f"Measured by `python benchmarks/golden_speed.py` on {platform.machine()} with "
              f"{os.cpu_count()} cores, numpy {np.__version__}, torch threads {threads}; best of "
-             f"{args.repeats} runs.", "",
-             "| batch | golden (numpy int) frames/s | torch float frames/s | golden / torch |",
-             "|---:|---:|---:|---:|"]
-    lines += [f"| {b} | {g:.1f} | {t:.1f} | {r:.2f}x |" for b, g, t, r in rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text)
+             f"{args.repeats} runs.", ""]
+    lines += markdown_table(["batch:", "golden (numpy int) frames/s:", "torch float frames/s:", "golden / torch:"],
+                            [(b, f"{g:.1f}", f"{t:.1f}", f"{r:.2f}x") for b, g, t, r in rows])
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ overlaps input of one frame with the compute of the previous one.
 import numpy as np
 
 from dualspike import regmap, streams
-from dualspike.errors import InputError
 
 from .base import AcceleratorBase
 from .dma import DMAPort
@@ -174,15 +173,10 @@ class SnnAccelerator(AcceleratorBase):
         self.model = model
         return crc
 
-    @property
-    def T(self):
-        return self._T
-
     def set_T(self, T):
-        """Runtime time steps, 1..T_MAX."""
-        if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not 1 <= T <= self.desc.t_max:
-            raise InputError(f"T = {T!r} must be an int in 1..T_MAX = {self.desc.t_max}")
-        self.regs.write("T", int(T))
+        """Runtime time steps, 1..T_MAX (written to the T register and read back)."""
+        T = self._checked_T(T)
+        self.regs.write("T", T)
         got = self.regs.read("T")
         if got != T:
             raise AcceleratorError(f"wrote T = {T}, register T reads {got}")

@@ -72,6 +72,18 @@ class AcceleratorBase:
                              f"(call set_T({x.shape[1]}) or re-bin)")
         return x
 
+    # ---- runtime T -----------------------------------------------------------------------------
+    @property
+    def T(self):
+        """Runtime time steps (1..T_MAX)."""
+        return self._T
+
+    def _checked_T(self, T):
+        """``T`` as an int, or :class:`InputError` if it is not one in 1..T_MAX."""
+        if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not 1 <= T <= self.desc.t_max:
+            raise InputError(f"T = {T!r} must be an int in 1..T_MAX = {self.desc.t_max}")
+        return int(T)
+
     # ---- running ------------------------------------------------------------------------------
     @property
     def batch_size(self):

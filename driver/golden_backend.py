@@ -8,7 +8,6 @@ the caller supplies a meter.
 import numpy as np
 
 from dualspike import golden, streams
-from dualspike.errors import InputError
 
 from .accelerator import check_model
 from .base import AcceleratorBase
@@ -35,14 +34,9 @@ class GoldenAccelerator(AcceleratorBase):
         self.model = model
         return streams.weight_crc(streams.weight_stream(model))
 
-    @property
-    def T(self):
-        return self._T
-
     def set_T(self, T):
-        if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not 1 <= T <= self.desc.t_max:
-            raise InputError(f"T = {T!r} must be an int in 1..T_MAX = {self.desc.t_max}")
-        self._T = int(T)
+        """Runtime time steps, 1..T_MAX."""
+        self._T = self._checked_T(T)
 
     def pack_input(self, x):
         return x

@@ -87,20 +87,34 @@ def static_rewire(src, dst, c, b):
     return comb
 
 
+def input_width(s, geo, kind):
+    """Check that a ``kind`` core has a ``kind`` layer and that ``s`` carries its ``NP·C``-bit
+    pixels; returns ``NP·C``."""
+    if geo.kind != kind:
+        raise ValueError(f"{kind}_core: layer kind is {geo.kind!r}")
+    P = geo.npass * geo.in_shape[0]
+    s.check(P, f"{kind}_core input")
+    return P
+
+
+@block
+def core_input(s, out, geo):
+    """A core's input stage: ``s`` passed on to ``out`` with pixels in pass-major order (a
+    static multi-plane first layer is rewired)."""
+    c = geo.in_shape[0]
+    if geo.static and geo.planes > 1:
+        data = static_rewire(s.data, out.data, c, geo.planes)
+    else:
+        data = wire(out.data, s.data)
+    return data, wire(out.valid, s.valid), wire(s.ready, out.ready), wire(out.last, s.last)
+
+
 @block
 def conv_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None, pairs=None):
-    if geo.kind != "conv":
-        raise ValueError(f"conv_core: layer kind is {geo.kind!r}")
+    P = input_width(s, geo, "conv")
     c, h, w = geo.in_shape
-    P = geo.npass * c
-    s.check(P, "conv_core input")
-    insts = []
     lb_in = Stream(P)
-    if geo.static and geo.planes > 1:
-        insts.append(static_rewire(s.data, lb_in.data, c, geo.planes))
-    else:
-        insts.append(wire(lb_in.data, s.data))
-    insts += [wire(lb_in.valid, s.valid), wire(s.ready, lb_in.ready), wire(lb_in.last, s.last)]
+    insts = [core_input(s, lb_in, geo)]
     win = Stream(9 * P + 9)
     insts.append(line_buffer(glbl, lb_in, win, width=w, height=h, pixel_w=P))
     insts.append(sparse_engine(glbl, win, m, wport, T, busy, geo=geo, images=images, npix=9,
@@ -116,11 +130,17 @@ class CoreConfig(NamedTuple):
     ports: CorePorts
 
 
-def conv_core_for(spec, i, lanes, model=None, word=64, tmax=None, ports=None):
+def core_config(spec, i, lanes, kind, model=None, word=64, tmax=None, ports=None):
     """Factory: geometry, initial RAM images (from ``model``, an IntegerModel, when given) and
-    fresh ports of layer ``i``'s conv core with ``lanes`` lanes -> :class:`CoreConfig`."""
+    fresh ports of layer ``i``'s core (``kind`` "conv" or "fc") with ``lanes`` lanes ->
+    :class:`CoreConfig`."""
     geo = core_geometry(spec, i, lanes, word=word, tmax=tmax)
-    if geo.kind != "conv":
-        raise ValueError(f"layer {i} is {geo.kind}, not conv")
+    if geo.kind != kind:
+        raise ValueError(f"layer {i} is {geo.kind}, not {kind}")
     images = lane_images(spec, i, geo, model) if model is not None else None
     return CoreConfig(geo, images, ports or core_ports(geo))
+
+
+def conv_core_for(spec, i, lanes, model=None, word=64, tmax=None, ports=None):
+    """:func:`core_config` of layer ``i``'s conv core."""
+    return core_config(spec, i, lanes, "conv", model, word, tmax, ports)

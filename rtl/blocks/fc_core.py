@@ -37,9 +37,8 @@ Usage::
 """
 from myhdl import Signal, always_comb, always_seq, block, concat, instances, intbv
 
-from ..interfaces import Stream, wire
-from ..weight_image import core_geometry, lane_images
-from .conv_core import CoreConfig, core_ports, static_rewire
+from ..interfaces import Stream
+from .conv_core import core_config, core_input, input_width
 from .sparse_engine import sparse_engine
 
 
@@ -88,18 +87,10 @@ def frame_buffer(glbl, s, m, npix, pixel_w):
 
 @block
 def fc_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None, pairs=None):
-    if geo.kind != "fc":
-        raise ValueError(f"fc_core: layer kind is {geo.kind!r}")
+    P = input_width(s, geo, "fc")
     c, h, w = geo.in_shape
-    P = geo.npass * c
-    s.check(P, "fc_core input")
-    insts = []
     fb_in = Stream(P)
-    if geo.static and geo.planes > 1:
-        insts.append(static_rewire(s.data, fb_in.data, c, geo.planes))
-    else:
-        insts.append(wire(fb_in.data, s.data))
-    insts += [wire(fb_in.valid, s.valid), wire(s.ready, fb_in.ready), wire(fb_in.last, s.last)]
+    insts = [core_input(s, fb_in, geo)]
     win = Stream(h * w * P)
     insts.append(frame_buffer(glbl, fb_in, win, npix=h * w, pixel_w=P))
     insts.append(sparse_engine(glbl, win, m, wport, T, busy, geo=geo, images=images, npix=h * w,
@@ -108,9 +99,5 @@ def fc_core(glbl, s, m, wport, T, busy, geo, images=None, probe=None, pairs=None
 
 
 def fc_core_for(spec, i, lanes, model=None, word=64, tmax=None, ports=None):
-    """Factory: :class:`~dualspike.rtl.blocks.conv_core.CoreConfig` of layer ``i``'s fc core."""
-    geo = core_geometry(spec, i, lanes, word=word, tmax=tmax)
-    if geo.kind != "fc":
-        raise ValueError(f"layer {i} is {geo.kind}, not fc")
-    images = lane_images(spec, i, geo, model) if model is not None else None
-    return CoreConfig(geo, images, ports or core_ports(geo))
+    """:func:`~dualspike.rtl.blocks.conv_core.core_config` of layer ``i``'s fc core."""
+    return core_config(spec, i, lanes, "fc", model, word, tmax, ports)

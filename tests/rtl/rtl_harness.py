@@ -98,6 +98,33 @@ def monitor(clk, stream, got, rng, p_stall, errors):
 
 
 @block
+def ce_driver(glbl, ce, i_valid, o_valid, seq, put, take, rng, gap, stall):
+    """Feed a clock-enabled pipeline (``ce`` = its consumer's ready): after reset, one item of
+    ``seq`` per enabled cycle via ``put(item)`` (sets the input signals), with seeded valid gaps
+    (probability ``gap``) and ``ce`` stalls (``stall``); inputs hold while stalled; ``take()`` is
+    called on every enabled cycle with ``o_valid`` (to record the outputs)."""
+    st = {"k": 0, "wait": 8}
+
+    @always(glbl.clk.posedge)
+    def drive():
+        if st["wait"]:
+            st["wait"] -= 1
+            return
+        if ce and o_valid:
+            take()
+        if ce and i_valid:
+            st["k"] += 1
+        if ce or not i_valid:
+            if st["k"] < len(seq) and rng.random() >= gap:
+                i_valid.next = 1
+                put(seq[st["k"]])
+            else:
+                i_valid.next = 0
+        ce.next = rng.random() >= stall
+    return drive
+
+
+@block
 def clock(clk, period=10):
     @always(delay(period // 2))
     def gen():

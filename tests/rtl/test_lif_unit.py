@@ -4,13 +4,13 @@ import random
 
 import numpy as np
 import pytest
-from myhdl import Signal, always, block, intbv
+from myhdl import Signal, block, intbv
 
 from dualspike.golden.lif import LIFParams, lif_run
 from dualspike.rtl.blocks.lif_unit import lif_unit
 from dualspike.rtl.interfaces import Global
 
-from rtl_harness import clock, convert_and_lint, reset_pulse, run_sim
+from rtl_harness import ce_driver, clock, convert_and_lint, reset_pulse, run_sim
 
 
 def lif_ports(cur_w, vbits):
@@ -25,26 +25,14 @@ def bench(seq, got, vbits, leak, reset, cur_w, seed, gap, stall):
     ce, iv, ic, ifirst, ith, ov, osp, ovv = lif_ports(cur_w, vbits)
     dut = lif_unit(glbl, ce, iv, ic, ifirst, ith, ov, osp, ovv, vbits=vbits, leak=leak, reset=reset,
                    cur_w=cur_w)
-    rng = random.Random(seed)
-    st = {"k": 0, "wait": 8}
 
-    @always(glbl.clk.posedge)
-    def drive():
-        if st["wait"]:
-            st["wait"] -= 1
-            return
-        if ce and ov:
-            got.append((int(osp), int(ovv)))
-        if ce and iv:
-            st["k"] += 1
-        if ce or not iv:                       # inputs hold while stalled
-            if st["k"] < len(seq) and rng.random() >= gap:
-                cur, first, th = seq[st["k"]]
-                iv.next, ic.next, ifirst.next, ith.next = 1, cur, first, th
-            else:
-                iv.next = 0
-        ce.next = rng.random() >= stall
+    def put(item):
+        ic.next, ifirst.next, ith.next = item
 
+    def take():
+        got.append((int(osp), int(ovv)))
+
+    drive = ce_driver(glbl, ce, iv, ov, seq, put, take, random.Random(seed), gap, stall)
     return clock(glbl.clk), reset_pulse(glbl), dut, drive
 
 

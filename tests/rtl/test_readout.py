@@ -3,12 +3,12 @@ import random
 
 import numpy as np
 import pytest
-from myhdl import Signal, always, block, intbv
+from myhdl import Signal, block, intbv
 
 from dualspike.rtl.blocks.readout import readout
 from dualspike.rtl.interfaces import Global
 
-from rtl_harness import clock, convert_and_lint, reset_pulse, run_sim
+from rtl_harness import ce_driver, clock, convert_and_lint, reset_pulse, run_sim
 
 
 def ports(cur_w):
@@ -21,25 +21,14 @@ def bench(seq, got, mode, cur_w, seed, gap, stall):
     glbl = Global()
     ce, iv, ic, isp, ifirst, ov, osum = ports(cur_w)
     dut = readout(glbl, ce, iv, ic, isp, ifirst, ov, osum, mode=mode, cur_w=cur_w)
-    rng = random.Random(seed)
-    st = {"k": 0, "wait": 8}
 
-    @always(glbl.clk.posedge)
-    def drive():
-        if st["wait"]:
-            st["wait"] -= 1
-            return
-        if ce and ov:
-            got.append(int(osum))
-        if ce and iv:
-            st["k"] += 1
-        if ce or not iv:
-            if st["k"] < len(seq) and rng.random() >= gap:
-                iv.next, ic.next, isp.next, ifirst.next = 1, *seq[st["k"]]
-            else:
-                iv.next = 0
-        ce.next = rng.random() >= stall
+    def put(item):
+        ic.next, isp.next, ifirst.next = item
 
+    def take():
+        got.append(int(osum))
+
+    drive = ce_driver(glbl, ce, iv, ov, seq, put, take, random.Random(seed), gap, stall)
     return clock(glbl.clk), reset_pulse(glbl), dut, drive
 
 
