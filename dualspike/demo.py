@@ -1,9 +1,8 @@
 """The main job: train → pack → build → run on the simulated board → one report.
 
-``dualspike demo`` (the README's first command) starts from the shipped scnn5-mnist model trained on
-the 5,000 real MNIST digits (``--train`` trains a short recipe first, ``--full`` the default one; the
-short recipe currently collapses — see the training report — so the shipped model is the default),
-exports and packs the bitmap file, generates the accelerator for a board (``pynq-z2``), runs the
+``dualspike demo`` (the README's first command) trains scnn5-mnist on the 5,000 real MNIST digits
+with the ``short`` recipe (``--full``: the full ``default`` recipe; ``--pretrained``: start from the
+shipped model instead of training), exports and packs the bitmap file, generates the accelerator for a board (``pynq-z2``), runs the
 test digits through the driver on the ``rtl-sim`` backend (Verilator), checks every result against
 the golden model, synthesises the Verilog with yosys, and writes ``report.md``, ``report.json`` and
 PNG plots into ``--out``.
@@ -20,9 +19,6 @@ from . import bitmap, golden
 from .accel import BOARDS
 from .data import default_mnist
 
-SHORT = dict(epochs=6, fp_epochs=2)     # the default run: the `default` recipe, fewer epochs
-
-
 # ---- steps -------------------------------------------------------------------------------------
 def step_train(out, full=False, pretrained=False, epochs=None, log=print):
     """``(model, training report)`` from training (or the shipped pretrained model)."""
@@ -34,10 +30,9 @@ def step_train(out, full=False, pretrained=False, epochs=None, log=print):
         log(f"using the pretrained model {path}")
         return bitmap.load(path), report, path
     from .train import loop, recipes
-    changes = {} if full else dict(SHORT)
+    recipe = recipes.get("default" if full else "short")
     if epochs:
-        changes.update(epochs=epochs, fp_epochs=min(changes.get("fp_epochs", 6), max(0, epochs - 1)))
-    recipe = recipes.get("default", **changes)
+        recipe = recipe.replace(epochs=epochs, fp_epochs=min(recipe.fp_epochs, max(0, epochs - 1)))
     tdir = os.path.join(out, "train")
     report = loop.train(recipe, tdir, log=log)
     path = os.path.join(tdir, "model.dsm")
@@ -258,12 +253,14 @@ def register(subparsers):
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--board", default="pynq-z2", choices=sorted(BOARDS))
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--train", action="store_true", help="train a short recipe first (6 epochs)")
-    g.add_argument("--full", action="store_true", help="train the full default recipe first (about 30 min)")
+    g.add_argument("--pretrained", action="store_true",
+                   help="start from the shipped scnn5-mnist instead of training the short recipe")
+    g.add_argument("--full", action="store_true", help="train the full default recipe (about 25 min) "
+                   "instead of the short one")
     p.add_argument("--epochs", type=int, default=None, help="override the number of training epochs")
     p.add_argument("--frames", type=int, default=1000, help="test digits for the golden model (default 1000)")
     p.add_argument("--rtl-frames", type=int, default=100,
                    help="test digits through rtl-sim (default 100, about 1.5 s each)")
     p.add_argument("--synth", action="store_true", help="also run yosys synth_xilinx on the simulated build")
-    p.set_defaults(func=lambda a: run_demo(a.out, a.board, a.full, not (a.train or a.full or a.epochs), a.epochs, a.frames,
+    p.set_defaults(func=lambda a: run_demo(a.out, a.board, a.full, a.pretrained, a.epochs, a.frames,
                                            a.rtl_frames, a.synth) and 0)

@@ -41,11 +41,8 @@ def test_bit_exact_mnist_digits(run):
 
 
 def test_interval_vs_cost_models(run):
+    """The simulated interval within 5 % of the golden cost model of this build (scan-aware engine
+    model, ``word=64``: the RTL reads one 64-bit window word per cycle, see golden/cost.py)."""
     model, x, _, interval = run
     engine = float(golden.run(model, x, lanes=sim_lanes(model.spec), word=64).stats.frame_cycles.mean())
     assert abs(interval - engine) <= 0.05 * engine, (interval, engine)
-    cost = float(golden.run(model, x, lanes=sim_lanes(model.spec)).stats.frame_cycles.mean())
-    if abs(engine - cost) > 0.05 * cost:
-        pytest.xfail(f"the engine's scan phase (one 64-bit word per cycle) sets {engine:.0f} cycles; "
-                     f"the golden cost model counts pairs only: {cost:.0f}")
-    assert abs(interval - cost) <= 0.05 * cost
