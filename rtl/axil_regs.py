@@ -64,17 +64,7 @@ def _field(fields, name):
 
 @block
 def _term(addr, value, out, offset):
-    @always_comb
-    def logic():
-        if addr == offset:
-            out.next = value
-        else:
-            out.next = 0
-    return logic
-
-
-@block
-def _const_term(addr, out, offset, value):
+    """``out = value`` (a Signal or an int constant) when ``addr == offset``, else 0."""
     @always_comb
     def logic():
         if addr == offset:
@@ -120,7 +110,7 @@ def axil_regs(clk, rst, bus, ctrl, status, num_layers, spec_hash, t_max):
     for r in regs:
         o = Signal(intbv(0)[32:])
         if r.name in CONSTANT:
-            insts.append(_const_term(raddr, o, r.offset, consts[r.name]))
+            insts.append(_term(raddr, consts[r.name], o, r.offset))
         else:
             v = {"CTRL": ctrl_rd, "T": t_rd}.get(r.name, status.get(r.name))
             insts.append(_term(raddr, v, o, r.offset))
