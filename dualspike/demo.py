@@ -2,10 +2,11 @@
 
 ``dualspike demo`` (the README's first command) trains scnn5-mnist on the 5,000 real MNIST digits
 with the ``short`` recipe (``--full``: the full ``default`` recipe; ``--pretrained``: start from the
-shipped model instead of training), exports and packs the bitmap file, generates the accelerator for a board (``pynq-z2``), runs the
-test digits through the driver on the ``rtl-sim`` backend (Verilator), checks every result against
-the golden model, synthesises the Verilog with yosys, and writes ``report.md``, ``report.json`` and
-PNG plots into ``--out``.
+shipped model instead of training), exports and packs the bitmap file, generates the accelerator
+for a board (``pynq-z2``), runs test digits through the driver on the ``rtl-sim`` backend
+(Verilator), checks every result against the golden model, predicts the board build's cycles with
+the cost model (``--synth`` also runs yosys on the simulated build), and writes ``report.md``,
+``report.json`` and PNG plots into ``--out``.
 
 Each step is one function; :func:`run_demo` chains them and returns the report dict.
 """
