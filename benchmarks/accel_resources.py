@@ -1,0 +1,514 @@
+"""Accelerator resources per core (issue 6): yosys ``synth_xilinx`` of each layer core alone at two
+lane counts, a linear fit in lanes, evaluated at the board's ``auto`` allocation and at the
+simulated build, plus the glue outside the cores, against the board's capacity.
+
+    python benchmarks/accel_resources.py                      # scnn5-mnist on pynq-z2 (xc7)
+    python benchmarks/accel_resources.py --model scnn5-mnist --board pynq-z2 --points 2,4 --fc-points 1,2
+
+Why per core: the whole generated top (about 30 MB of Verilog at the ``auto`` lanes) does not
+finish in yosys here. So this is *per-core yosys synth_xilinx, linear fit in lanes* -- an
+extrapolation, not a full-design synthesis:
+
+1. every layer core is built as :func:`dualspike.rtl.chain.core_chain` builds it
+   (``core_geometry(spec, i, L, word=64, tmax=T, value_depth=ceil(cap/L))`` with the capacities
+   of ``rtl.generate.default_capacities``, no baked weights, the pair counter on), converted alone
+   to Verilog and synthesized with :func:`dualspike.rtl.synth.synth` at two lane counts
+   (``--points`` for conv layers, ``--fc-points`` for fc layers);
+2. LUT, FF and BRAM36 are fitted as ``a + b*lanes`` through the two points and evaluated at the
+   lanes ``auto`` picks for the board (``dualspike.demo.step_board_allocation``, the demo's own
+   call of ``rtl.generate.auto_lanes`` on 64 MNIST test digits) and at the simulated build
+   (``dualspike.demo.sim_lanes``); a lane count equal to a measured point uses the measurement;
+   a second fit keeps the auto build's per-lane geometry (its groups per lane and value depth)
+   and synthesizes 1 and 2 such lanes (Co' = lanes x groups), evaluated at the auto lanes
+   ("auto-geometry"; ``--no-slices`` skips it): lanes of 2-4-lane cores are bigger than lanes
+   of 15-27-lane cores, and their memories map to BRAM or LUTRAM by size;
+3. the glue is synthesized in pieces: the top with the ``passthrough`` chain (AXI-Lite registers,
+   input/output adapters, error/status logic; the weight loader's bus is unused there so yosys
+   prunes most of it), the weight loader alone (at each build's lanes), and per layer the
+   inter-core pieces of ``core_chain`` (spike counter, pool, frame FIFO; the serializer after the
+   readout core). Not counted: the loader bus fan-out to the cores (pure wiring plus one
+   comparator per layer), the passthrough chain's own accumulator is counted (a few dozen LUTs
+   too many), and the loader's control is counted twice (standalone and inside the top);
+4. the totals are compared with the device (``dualspike.accel.BOARDS``) and with
+   ``rtl.generate.estimate_resources`` for the same builds.
+
+Writes ``benchmarks/results/accel_resources_<model>.md`` and ``.csv``. Converted Verilog and the
+yosys result cache (keyed by the Verilog's hash; MyHDL's output is not byte-stable from one
+Python process to the next, so a rerun mostly synthesizes again, about 25 minutes on 2 shared
+cores) go to ``build/accel_resources/`` (git-ignored). Run it under ``nice``; yosys jobs run one
+at a time.
+"""
+import argparse
+import csv
+import os
+import sys
+import time
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from tables import markdown_table, publish                                      # noqa: E402
+
+KEYS = ("luts", "ffs", "bram36")
+
+
+# ---- conversion --------------------------------------------------------------------------------
+def convert(inst, outdir, name):
+    """Convert a MyHDL instance as ``rtl.generate`` does (zero memories not initialised)."""
+    from myhdl.conversion._toVerilog import toVerilog
+    os.makedirs(outdir, exist_ok=True)
+    saved = toVerilog.initial_values
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            inst.convert(hdl="Verilog", path=outdir, name=name, initial_values="skip_zero_mem_init",
+                         testbench=False)
+    finally:
+        toVerilog.initial_values = saved
+    return undate(os.path.join(outdir, name + ".v"))
+
+
+def undate(path):
+    """Drop MyHDL's ``// Date:`` header line so the synthesis cache (keyed by the file's hash)
+    survives a rerun."""
+    with open(path) as f:
+        text = f.read()
+    stable = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("// Date:"))
+    if stable != text:
+        with open(path, "w") as f:
+            f.write(stable)
+    return path
+
+
+def synth_file(path, top, family):
+    from dualspike.rtl.synth import synth
+    t0 = time.time()
+    r = synth(path, family=family, top=top)
+    print(f"  yosys {top}: {r['luts']} LUT {r['ffs']} FF {r['bram36']} BRAM36 {r['dsp']} DSP depth {r['depth']} "
+          f"({r['seconds']} s synth, {time.time() - t0:.0f} s here)", flush=True)
+    return r
+
+
+def core_geo(spec, i, lanes, cap, tmax):
+    """Layer ``i``'s core geometry exactly as ``core_chain`` builds it."""
+    from dualspike.rtl.weight_image import core_geometry
+    return core_geometry(spec, i, lanes, word=64, tmax=tmax, value_depth=max(1, -(-cap // lanes)))
+
+
+def synth_core(spec, i, lanes, cap, tmax, family, outdir):
+    from myhdl import Signal, block, intbv
+
+    from dualspike.rtl.blocks.conv_core import conv_core, conv_core_for, core_ports
+    from dualspike.rtl.blocks.fc_core import fc_core, fc_core_for
+    kind = spec.layers[i].kind
+    # the factory checks the layer kind; the build's value depth comes from the capacity
+    (conv_core_for if kind == "conv" else fc_core_for)(spec, i, lanes, tmax=tmax)
+    geo = core_geo(spec, i, lanes, cap, tmax)
+    core = conv_core if kind == "conv" else fc_core
+
+    @block
+    def layer_core(glbl, s, m, wport, T, busy, pairs):
+        return core(glbl, s, m, wport, T, busy, geo=geo, images=None, pairs=pairs)
+
+    name = f"core{i}_L{lanes}"
+    p = core_ports(geo)
+    path = convert(layer_core(*p, Signal(intbv(0)[32:])), outdir, name)
+    return synth_file(path, name, family)
+
+
+def slice_spec(spec, i, co):
+    """``spec`` with layer ``i`` given ``co`` output channels (layers before ``i`` unchanged, so
+    layer ``i``'s input shape and receptive field stay those of the real layer)."""
+    import dataclasses
+    layers = list(spec.layers)
+    layers[i] = dataclasses.replace(layers[i], out_channels=co)
+    return dataclasses.replace(spec, layers=tuple(layers))
+
+
+def synth_slice(spec, i, lanes, groups, value_depth, tmax, family, outdir):
+    """Layer ``i``'s core with ``lanes`` lanes of the *target* build's per-lane geometry:
+    ``groups`` channel groups per lane and ``value_depth`` values per lane (so Co = lanes*groups)."""
+    from myhdl import Signal, block, intbv
+
+    from dualspike.rtl.blocks.conv_core import conv_core, core_ports
+    from dualspike.rtl.blocks.fc_core import fc_core
+    from dualspike.rtl.weight_image import core_geometry
+    sp = slice_spec(spec, i, lanes * groups)
+    geo = core_geometry(sp, i, lanes, word=64, tmax=tmax, value_depth=value_depth)
+    assert geo.groups == groups, (geo.groups, groups)
+    core = conv_core if geo.kind == "conv" else fc_core
+
+    @block
+    def layer_slice(glbl, s, m, wport, T, busy, pairs):
+        return core(glbl, s, m, wport, T, busy, geo=geo, images=None, pairs=pairs)
+
+    name = f"slice{i}_L{lanes}_G{groups}_V{value_depth}"
+    path = convert(layer_slice(*core_ports(geo), Signal(intbv(0)[32:])), outdir, name)
+    return synth_file(path, name, family)
+
+
+def synth_layer_glue(spec, i, tmax, family, outdir, fifo_max=1024):
+    """``core_chain``'s pieces after core ``i`` in one block: spike counter, pool, frame FIFO, or
+    the serializer after the readout core. Returns ``[(description, figures)]``."""
+    from myhdl import Signal, block, intbv
+
+    from dualspike.rtl.blocks.pool import pool
+    from dualspike.rtl.chain import serializer, spike_counter, stream_fifo
+    from dualspike.rtl.interfaces import Global, Stream
+    ls, nl = spec.layers[i], len(spec.layers)
+    readout = i == nl - 1
+    parts = []
+
+    @block
+    def layer_glue(glbl, m, out, total):
+        insts, cur = [], m
+        if readout:
+            insts.append(serializer(glbl, m, out, total, ls.out_channels, spec.readout == "count"))
+            return insts
+        insts.append(spike_counter(glbl, m, total, tmax * ls.out_channels))
+        if ls.pool:
+            pooled = Stream(tmax * ls.out_channels)
+            (_, hin, win), _ = spec.layer_shapes()[i]
+            insts.append(pool(glbl, m, pooled, width=win, height=hin, pixel_w=tmax * ls.out_channels))
+            cur = pooled
+        (_, ho, wo) = spec.layer_shapes()[i][1]
+        depth = min(ho * wo, fifo_max)
+        if depth >= 2:
+            insts.append(stream_fifo(glbl, cur, out, depth, tmax * ls.out_channels))
+        else:
+            raise NotImplementedError("layer without a FIFO")
+        return insts
+
+    if readout:
+        parts.append("serializer")
+        m, out = Stream(32 * ls.out_channels), Stream(32)
+    else:
+        parts.append("spike counter")
+        if ls.pool:
+            parts.append("pool")
+        parts.append("frame FIFO")
+        m, out = Stream(tmax * ls.out_channels), Stream(tmax * ls.out_channels)
+    name = f"glue{i}"
+    path = convert(layer_glue(Global(), m, out, Signal(intbv(0)[32:])), outdir, name)
+    return [(f"after core {i}: " + " + ".join(parts), synth_file(path, name, family))]
+
+
+def synth_loader(spec, lanes, caps, family, outdir):
+    from myhdl import Signal, block, intbv
+
+    from dualspike.rtl.top import AxiStream
+    from dualspike.rtl.weight_loader import LoaderBus, weight_loader
+
+    @block
+    def loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc):
+        return weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lanes, caps)
+
+    name = "loader_" + "_".join(map(str, lanes))
+    inst = loader(Signal(bool(0)), Signal(bool(0)), AxiStream(64), LoaderBus(len(spec.layers), max(lanes)),
+                  Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[2:]), Signal(bool(0)), Signal(intbv(0)[32:]))
+    return synth_file(convert(inst, outdir, name), name, family)
+
+
+def synth_io(spec, board, lanes, caps, family, outdir):
+    """The top with the ``passthrough`` chain: AXI-Lite registers, adapters, error/status."""
+    from dualspike.rtl.generate import generate
+    d = os.path.join(outdir, "io_" + "_".join(map(str, lanes)))
+    generate(spec, d, board=board, lanes=lanes, capacities=caps, chain="passthrough")
+    return synth_file(undate(os.path.join(d, "dualspike_top.v")), "dualspike_top", family)
+
+
+# ---- fit ---------------------------------------------------------------------------------------
+def fit(points):
+    """``{(lanes): figures}`` with two entries -> ``{key: (a, b)}`` for ``a + b*lanes``."""
+    (l1, r1), (l2, r2) = sorted(points.items())
+    out = {}
+    for k in KEYS + ("dsp",):
+        b = (r2[k] - r1[k]) / (l2 - l1)
+        out[k] = (r1[k] - b * l1, b)
+    return out
+
+
+def at(points, coef, lanes):
+    """Figures at ``lanes``: the measurement when it is one of the points, else the fit."""
+    if lanes in points:
+        return {k: float(points[lanes][k]) for k in KEYS + ("dsp",)}, "measured"
+    return {k: coef[k][0] + coef[k][1] * lanes for k in KEYS + ("dsp",)}, "fit"
+
+
+def _f(v, nd=0):
+    return f"{v:,.{nd}f}"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="scnn5-mnist", help="dualspike/pretrained/<model>.dsm")
+    ap.add_argument("--board", default="pynq-z2")
+    ap.add_argument("--family", default=None, help="yosys family (default: the board's)")
+    ap.add_argument("--points", default="2,4", help="two lane counts synthesized per conv core")
+    ap.add_argument("--fc-points", default="1,2", help="two lane counts synthesized per fc core")
+    ap.add_argument("--sim-lanes", default=None, help="simulated build lanes (default dualspike.demo.sim_lanes)")
+    ap.add_argument("--auto-lanes", default=None, help="skip auto_lanes and use these (comma-separated)")
+    ap.add_argument("--no-slices", action="store_true",
+                    help="skip the second fit at the auto build's per-lane geometry")
+    ap.add_argument("--no-glue", action="store_true", help="skip the glue syntheses")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build", "accel_resources"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    args = ap.parse_args(argv)
+
+    from dualspike import bitmap
+    from dualspike.accel import BOARDS
+    from dualspike.demo import sim_lanes, step_board_allocation
+    from dualspike.rtl.generate import LUT_BUDGET, BRAM_BUDGET, default_capacities, estimate_resources
+
+    t_start = time.time()
+    path = os.path.join(ROOT, "dualspike", "pretrained", f"{args.model}.dsm")
+    model = bitmap.load(path)
+    spec, board = model.spec, BOARDS[args.board]
+    family = args.family or board["family"]
+    tmax = spec.T
+    caps = default_capacities(spec, args.board)
+    nl = len(spec.layers)
+    outdir = os.path.join(args.build, args.model)
+
+    sim = [int(v) for v in args.sim_lanes.split(",")] if args.sim_lanes else sim_lanes(spec)
+    if args.auto_lanes:
+        auto = [int(v) for v in args.auto_lanes.split(",")]
+        auto_src = "given with --auto-lanes"
+    else:
+        from dualspike.data import default_mnist
+        x = default_mnist("test")[0][:64] if spec.input_shape == (1, 28, 28) else None
+        auto, _ = step_board_allocation(model, args.board, x)
+        auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
+                    f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
+    auto = [int(v) for v in auto]
+    print(f"{args.model} on {args.board} ({family}): capacities {caps}, auto lanes {auto}, sim lanes {sim}",
+          flush=True)
+
+    # ---- cores -------------------------------------------------------------------------------
+    cores = []
+    for i, ls in enumerate(spec.layers):
+        pts = [int(v) for v in (args.points if ls.kind == "conv" else args.fc_points).split(",")]
+        pts = sorted({min(p, ls.out_channels) for p in pts})
+        if len(pts) != 2:
+            raise SystemExit(f"layer {i}: need two distinct lane counts, got {pts}")
+        meas = {}
+        for L in pts:
+            print(f"layer {i} ({ls.kind}, Co {ls.out_channels}, cap {caps[i]}): {L} lanes", flush=True)
+            meas[L] = synth_core(spec, i, L, caps[i], tmax, family, outdir)
+        cores.append({"layer": i, "kind": ls.kind, "co": ls.out_channels, "cap": caps[i], "points": meas,
+                      "coef": fit(meas)})
+
+    # ---- second fit: the auto build's per-lane geometry ----------------------------------------
+    # A core of L lanes has ceil(Co/L) channel groups and ceil(cap/L) values per lane, so the lanes
+    # of the two small points are bigger than the auto build's (and their memories map differently:
+    # BRAM vs LUTRAM). Here the two points keep the auto build's per-lane geometry (groups and value
+    # depth) with 1 and 2 lanes (Co' = lanes*groups), and the fit is evaluated at the auto lanes.
+    slices = {}
+    if not args.no_slices:
+        for c, La in zip(cores, auto):
+            i = c["layer"]
+            if La in c["points"]:
+                continue
+            G, vd = -(-c["co"] // La), max(1, -(-c["cap"] // La))
+            meas = {}
+            for L in (1, 2):
+                print(f"layer {i} slice: {L} lanes of the auto build's geometry (groups {G}, values {vd})",
+                      flush=True)
+                meas[L] = synth_slice(spec, i, L, G, vd, tmax, family, outdir)
+            slices[i] = {"groups": G, "vd": vd, "points": meas, "coef": fit(meas)}
+
+    # ---- glue --------------------------------------------------------------------------------
+    glue = {"auto": [], "sim": []}
+    if not args.no_glue:
+        shared = []
+        for i in range(nl):
+            print(f"glue after layer {i}", flush=True)
+            shared += synth_layer_glue(spec, i, tmax, family, outdir)
+        for build, lanes in (("auto", auto), ("sim", sim)):
+            print(f"glue: top with the passthrough chain, lanes {lanes}", flush=True)
+            io = synth_io(spec, args.board, lanes, caps, family, outdir)
+            print(f"glue: weight loader, lanes {lanes}", flush=True)
+            ld = synth_loader(spec, lanes, caps, family, outdir)
+            glue[build] = [("top, passthrough chain (AXI-Lite regs, input/output adapters, status)", io),
+                           ("weight loader (standalone)", ld)] + shared
+
+    # ---- totals ------------------------------------------------------------------------------
+    builds = {}
+    glue["auto-geometry"] = glue["auto"]
+    names = [("auto", auto), ("sim", sim)] + ([("auto-geometry", auto)] if slices else [])
+    for build, lanes in names:
+        per, tot = [], {k: 0.0 for k in KEYS + ("dsp",)}
+        for c, L in zip(cores, lanes):
+            if build == "auto-geometry" and c["layer"] in slices:
+                sl = slices[c["layer"]]
+                v, how = at({}, sl["coef"], L)
+            else:
+                v, how = at(c["points"], c["coef"], L)
+            per.append((v, how))
+            for k in tot:
+                tot[k] += v[k]
+        gl = {k: float(sum(r[k] for _, r in glue[build])) for k in KEYS + ("dsp",)}
+        total = {k: tot[k] + gl[k] for k in tot}
+        est = estimate_resources(spec, lanes, caps, tmax)
+        builds[build] = {"lanes": lanes, "per": per, "cores": tot, "glue": gl, "total": total, "est": est}
+
+    # ---- write -------------------------------------------------------------------------------
+    B = board
+    head = [f"# Accelerator resources per core: {args.model} on {args.board} ({board['part']})", "",
+            "**Per-core yosys synth_xilinx, linear fit in lanes** -- an extrapolation, not a "
+            "full-design synthesis (the whole generated top does not finish in yosys here). "
+            f"Generated by `python benchmarks/accel_resources.py --model {args.model} --board {args.board} "
+            f"--points {args.points} --fc-points {args.fc_points}` (yosys `synth_xilinx -family {family} "
+            "-flatten` through `dualspike.rtl.synth.synth`; LUT includes LUTRAM sites, BRAM in RAMB36 "
+            "equivalents, depth = LUT levels register to register).", "",
+            f"Model `dualspike/pretrained/{args.model}.dsm`, T_max = {tmax}, capacities (default_capacities, "
+            f"non-zero weights per layer) {caps}. Each core is built as `core_chain` builds it "
+            "(`core_geometry(spec, i, L, word=64, tmax, value_depth=ceil(cap/L))`, runtime weights, pair "
+            "counter) and synthesized alone at two lane counts; LUT/FF/BRAM = a + b·lanes through the "
+            "two points, evaluated at each build's lanes (a lane count equal to a measured point uses "
+            "the measurement).", "",
+            f"Builds: **auto** = lanes {auto} ({auto_src}); **sim** = lanes {sim} "
+            "(`dualspike.demo.sim_lanes`, the simulated build).", "",
+            "## Per layer: measured points and fit", ""]
+    rows = []
+    for c in cores:
+        for L, r in sorted(c["points"].items()):
+            rows.append((c["layer"], c["kind"], c["co"], c["cap"], L, r["luts"], r["lutram_luts"], r["ffs"],
+                         _f(r["bram36"], 1), r["dsp"], r["depth"], r["seconds"]))
+    lines = head + markdown_table(["layer", "kind", "Co", "capacity", "lanes:", "LUT:", "of which LUTRAM:",
+                                   "FF:", "BRAM36:", "DSP:", "LUT levels:", "yosys s:"], rows)
+    rows = []
+    for c, La, Ls in zip(cores, auto, sim):
+        cf = c["coef"]
+        va, ha = builds["auto"]["per"][c["layer"]]
+        rows.append((c["layer"], c["kind"], _f(cf["luts"][0]), _f(cf["luts"][1]), _f(cf["ffs"][0]), _f(cf["ffs"][1]),
+                     _f(cf["bram36"][0], 2), _f(cf["bram36"][1], 2), La, f"{_f(va['luts'])} ({ha})",
+                     _f(va["bram36"], 1), Ls, _f(builds["sim"]["per"][c["layer"]][0]["luts"]),
+                     _f(builds["sim"]["per"][c["layer"]][0]["bram36"], 1)))
+    lines += ["", "Fit a + b·lanes (b = cost per lane) and the core at each build's lanes:", ""]
+    lines += markdown_table(["layer", "kind", "LUT a:", "LUT b/lane:", "FF a:", "FF b/lane:", "BRAM a:",
+                             "BRAM b/lane:", "auto lanes:", "auto LUT:", "auto BRAM36:", "sim lanes:",
+                             "sim LUT:", "sim BRAM36:"], rows)
+    if slices:
+        lines += ["", "## Second fit: at the auto build's per-lane geometry", "",
+                  "The points above have bigger lanes than the auto build (ceil(Co/L) groups and ceil(cap/L) "
+                  "values per lane), and memories map to BRAM or LUTRAM by size, so a straight line from 2 and 4 "
+                  "lanes to 15-27 lanes mixes two effects. Here each core is synthesized with 1 and 2 lanes "
+                  "*of the auto build's lanes* (same groups per lane G = ceil(Co/L_auto), same value depth "
+                  "ceil(cap/L_auto), so Co' = lanes·G; input map and receptive field unchanged), and "
+                  "a + b·lanes is evaluated at L_auto (Co' = L_auto·G ≥ Co). This is the **auto-geometry** "
+                  "build below.", ""]
+        rows = []
+        for i, sl in sorted(slices.items()):
+            cf = sl["coef"]
+            La = auto[i]
+            v, _ = at({}, cf, La)
+            p1, p2 = sl["points"][1], sl["points"][2]
+            rows.append((i, La, sl["groups"], sl["vd"], f"{p1['luts']} / {p1['ffs']} / {p1['bram36']:g}",
+                         f"{p2['luts']} / {p2['ffs']} / {p2['bram36']:g}", f"{p1['depth']} / {p2['depth']}",
+                         _f(cf["luts"][1]), _f(cf["ffs"][1]), _f(cf["bram36"][1], 2), _f(v["luts"]), _f(v["ffs"]),
+                         _f(v["bram36"], 1)))
+        lines += markdown_table(["layer", "auto lanes:", "groups/lane:", "values/lane:",
+                                 "1 lane LUT / FF / BRAM36", "2 lanes LUT / FF / BRAM36", "LUT levels",
+                                 "LUT b/lane:", "FF b/lane:", "BRAM b/lane:", "at auto LUT:", "at auto FF:",
+                                 "at auto BRAM36:"], rows)
+    if glue["auto"]:
+        lines += ["", "## Glue outside the cores (synthesized in pieces)", ""]
+        rows = []
+        for build in ("auto", "sim"):
+            for what, r in glue[build]:
+                rows.append((build, what, r["luts"], r["ffs"], _f(r["bram36"], 1), r["dsp"], r["depth"]))
+        lines += markdown_table(["build", "piece", "LUT:", "FF:", "BRAM36:", "DSP:", "LUT levels:"], rows)
+        lines += ["", "Not counted: the loader-bus fan-out to each core (`port_fanout`: wiring and one "
+                  "layer-index comparator per core) and the runtime-T wires. Counted twice (conservative): "
+                  "the weight loader's control, once standalone and once (bus logic pruned) inside the "
+                  "passthrough top; the passthrough chain's own 32-bit accumulator is also included."]
+    else:
+        lines += ["", "Glue not synthesized (`--no-glue`): totals are cores only."]
+    lines += ["", f"## Totals against {board['part']} ({B['luts']:,} LUT, {B['ffs']:,} FF, {B['bram36']} BRAM36, "
+              f"{B['dsp']} DSP; issue 6 budget ≤ {LUT_BUDGET:.0%} LUT, ≤ {BRAM_BUDGET:.0%} BRAM, 0 DSP)", ""]
+    rows = []
+    for build in builds:
+        b = builds[build]
+        t, e = b["total"], b["est"]
+        rows.append((build, ",".join(map(str, b["lanes"])), _f(b["cores"]["luts"]), _f(b["glue"]["luts"]),
+                     f"**{_f(t['luts'])}**", f"**{100 * t['luts'] / B['luts']:.1f} %**", _f(t["ffs"]),
+                     f"{100 * t['ffs'] / B['ffs']:.1f} %", f"**{_f(t['bram36'], 1)}**",
+                     f"**{100 * t['bram36'] / B['bram36']:.1f} %**", _f(t["dsp"]),
+                     f"{_f(e['luts'])} ({100 * e['luts'] / B['luts']:.1f} %)",
+                     f"{_f(e['bram36'], 1)} ({100 * e['bram36'] / B['bram36']:.1f} %)"))
+    lines += markdown_table(["build", "lanes", "cores LUT:", "glue LUT:", "total LUT:", "LUT %:", "FF:", "FF %:",
+                             "BRAM36:", "BRAM %:", "DSP:", "estimate_resources LUT:",
+                             "estimate_resources BRAM36:"], rows)
+    lines += [""]
+    for build in builds:
+        a, e = builds[build]["total"], builds[build]["est"]
+        ok_l, ok_b = a["luts"] <= LUT_BUDGET * B["luts"], a["bram36"] <= BRAM_BUDGET * B["bram36"]
+        ok_d = a["dsp"] == 0
+        lines.append(f"- **{build}** (lanes {','.join(map(str, builds[build]['lanes']))}): LUT "
+                     f"{100 * a['luts'] / B['luts']:.1f} % ({'≤' if ok_l else '>'} {LUT_BUDGET:.0%}: "
+                     f"{'met' if ok_l else 'not met'}), BRAM {100 * a['bram36'] / B['bram36']:.1f} % "
+                     f"({'≤' if ok_b else '>'} {BRAM_BUDGET:.0%}: {'met' if ok_b else 'not met'}), DSP {_f(a['dsp'])} "
+                     f"({'met' if ok_d else 'not met'}); `estimate_resources` / this figure: LUT "
+                     f"{e['luts'] / a['luts']:.2f}×, BRAM {e['bram36'] / max(a['bram36'], 1e-9):.2f}×.")
+    lines += ["", "The sim build's cores are measured (its lanes are the synthesized points); the auto "
+              "builds are extrapolations."]
+    neg = [(b, c["layer"], k) for b in builds for c, (v, how) in zip(cores, builds[b]["per"])
+           for k in KEYS if how == "fit" and v[k] < 0]
+    if neg:
+        lines += ["", "Negative fitted values (the straight line through two points with different memory "
+                  "mappings goes below zero; that fit is not usable there, see the auto-geometry fit): "
+                  + ", ".join(f"{b} layer {i} {k}" for b, i, k in neg) + "."]
+    if glue["auto"]:
+        best = "auto-geometry" if "auto-geometry" in builds else "auto"
+        counters = sum(r["luts"] for what, r in glue["auto"] if "spike counter" in what)
+        cdepth = max((r["depth"] for what, r in glue["auto"] if "spike counter" in what), default=0)
+        dsp = [f"{what} ({r['dsp']})" for what, r in glue["auto"] if r["dsp"]] + \
+              [f"core {c['layer']} ({v['dsp']:g})" for c, (v, _) in zip(cores, builds[best]["per"]) if v["dsp"]]
+        t = builds[best]["total"]
+        lines += ["", f"Where the LUTs go ({best} build, {_f(t['luts'])} LUT): cores {_f(builds[best]['cores']['luts'])}, "
+                  f"per-layer spike counters {_f(counters)} (LUT levels up to {cdepth}), other glue "
+                  f"{_f(builds[best]['glue']['luts'] - counters)}. DSPs: {', '.join(dsp) if dsp else 'none'}."]
+    lines += ["", f"Wall time {time.time() - t_start:.0f} s (yosys jobs one at a time, under nice, on 2 cores shared with a training job).", ""]
+    md = os.path.join(args.out, f"accel_resources_{args.model}.md")
+    publish(lines, md)
+    with open(os.path.join(args.out, f"accel_resources_{args.model}.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["section", "build", "layer", "kind", "lanes", "source", "luts", "ffs", "bram36", "dsp", "depth"])
+        for c in cores:
+            for L, r in sorted(c["points"].items()):
+                w.writerow(["core", "", c["layer"], c["kind"], L, "yosys", r["luts"], r["ffs"], r["bram36"], r["dsp"],
+                            r["depth"]])
+            cf = c["coef"]
+            w.writerow(["fit_a", "", c["layer"], c["kind"], "", "fit", *(round(cf[k][0], 2) for k in KEYS + ("dsp",)),
+                        ""])
+            w.writerow(["fit_b_per_lane", "", c["layer"], c["kind"], "", "fit",
+                        *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), ""])
+        for i, sl in sorted(slices.items()):
+            for L, r in sorted(sl["points"].items()):
+                w.writerow([f"slice_G{sl['groups']}_V{sl['vd']}", "auto-geometry", i, spec.layers[i].kind, L, "yosys",
+                            r["luts"], r["ffs"], r["bram36"], r["dsp"], r["depth"]])
+            cf = sl["coef"]
+            w.writerow(["slice_fit_b_per_lane", "auto-geometry", i, spec.layers[i].kind, "", "fit",
+                        *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), ""])
+        for build in builds:
+            b = builds[build]
+            for c, L, (v, how) in zip(cores, b["lanes"], b["per"]):
+                w.writerow(["core_at_build", build, c["layer"], c["kind"], L, how,
+                            *(round(v[k], 1) for k in KEYS + ("dsp",)), ""])
+            for what, r in glue[build]:
+                w.writerow(["glue", build, "", what, "", "yosys", r["luts"], r["ffs"], r["bram36"], r["dsp"],
+                            r["depth"]])
+            t, e = b["total"], b["est"]
+            w.writerow(["total", build, "", "", ",".join(map(str, b["lanes"])), "cores fit + glue",
+                        *(round(t[k], 1) for k in KEYS + ("dsp",)), ""])
+            w.writerow(["estimate_resources", build, "", "", ",".join(map(str, b["lanes"])), "rtl.generate",
+                        e["luts"], "", e["bram36"], "", ""])
+    print(f"wrote {md}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
