@@ -43,7 +43,6 @@ import csv
 import os
 import sys
 import time
-import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -57,17 +56,9 @@ KEYS = ("luts", "ffs", "bram36")
 # ---- conversion --------------------------------------------------------------------------------
 def convert(inst, outdir, name):
     """Convert a MyHDL instance as ``rtl.generate`` does (zero memories not initialised)."""
-    from myhdl.conversion._toVerilog import toVerilog
+    from dualspike.rtl.generate import to_verilog
     os.makedirs(outdir, exist_ok=True)
-    saved = toVerilog.initial_values
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            inst.convert(hdl="Verilog", path=outdir, name=name, initial_values="skip_zero_mem_init",
-                         testbench=False)
-    finally:
-        toVerilog.initial_values = saved
-    return undate(os.path.join(outdir, name + ".v"))
+    return undate(to_verilog(inst, outdir, name))
 
 
 def undate(path):

@@ -27,6 +27,22 @@ LUT_BUDGET, BRAM_BUDGET = 0.70, 0.80
 
 
 # ---- resources (an estimate, calibrated against yosys in benchmarks/accel_report.py) ----------
+def to_verilog(inst, outdir, name):
+    """Convert a MyHDL instance to ``outdir/name.v`` (memories initialised, all-zero ones skipped)
+    and return the path; MyHDL's global converter options are restored afterwards."""
+    import warnings
+    from myhdl.conversion._toVerilog import toVerilog
+    saved = toVerilog.initial_values        # convert() stores its options on the global converter
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            inst.convert(hdl="Verilog", path=outdir, name=name, initial_values="skip_zero_mem_init",
+                         testbench=False)
+    finally:
+        toVerilog.initial_values = saved
+    return os.path.join(outdir, name + ".v")
+
+
 def estimate_resources(spec, lanes, capacities, t_max):
     """``{"luts", "bram36"}`` estimate of a build (uncalibrated: compare the yosys figures in
     benchmarks/results/accel_*.md). Per lane: the detector over one 64-bit mask word
@@ -213,17 +229,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     os.makedirs(outdir, exist_ok=True)
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
     with tempfile.TemporaryDirectory() as tmp:
-        import warnings
-        from myhdl.conversion._toVerilog import toVerilog
-        saved = toVerilog.initial_values        # convert() stores its options on the global converter
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                top.convert(hdl="Verilog", path=tmp, name=MODULE, initial_values="skip_zero_mem_init",
-                            testbench=False)
-        finally:
-            toVerilog.initial_values = saved
-        with open(os.path.join(tmp, MODULE + ".v")) as f:
+        with open(to_verilog(top, tmp, MODULE)) as f:
             verilog = f.read()
     with open(os.path.join(outdir, MODULE + ".v"), "w") as f:
         f.write(verilog)
