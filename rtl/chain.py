@@ -17,7 +17,8 @@ pairs, from the core's pair counter.
 """
 from myhdl import Signal, always, always_comb, block, intbv, modbv
 
-from .interfaces import Stream, WeightPort, wire
+from .blocks.popcount import frame_popcount
+from .interfaces import Stream
 from .weight_image import core_geometry, lane_images
 
 
@@ -68,29 +69,14 @@ def serializer(glbl, s, m, total, n, mode_count):
 @block
 def spike_counter(glbl, s, total, width):
     """Counts the set bits of every beat taken on ``s`` (a passive tap); latches the frame's sum
-    into ``total`` on the ``last`` beat."""
-    acc = Signal(modbv(0)[32:])
-    pc = Signal(intbv(0, min=0, max=width + 1))
+    into ``total`` a few cycles after the ``last`` beat (:func:`~.blocks.popcount.frame_popcount`)."""
+    taken = Signal(bool(0))
 
     @always_comb
-    def popc():
-        n = intbv(0, min=0, max=width + 1)
-        for i in range(width):
-            if s.data[i]:
-                n[:] = n + 1
-        pc.next = n
+    def handshake():
+        taken.next = s.valid and s.ready
 
-    @always(glbl.clk.posedge)
-    def seq():
-        if glbl.rst:
-            acc.next = 0
-        elif s.valid and s.ready:
-            if s.last:
-                total.next = acc + pc
-                acc.next = 0
-            else:
-                acc.next = acc + pc
-    return popc, seq
+    return handshake, frame_popcount(glbl, taken, s.data, s.last, total, width)
 
 
 @block

@@ -26,7 +26,7 @@ MODULE = "dualspike_top"
 LUT_BUDGET, BRAM_BUDGET = 0.70, 0.80
 
 
-# ---- resources (an estimate, calibrated against yosys in benchmarks/accel_report.py) ----------
+# ---- resources (an estimate, calibrated against yosys in benchmarks/accel_resources.py) -------
 def to_verilog(inst, outdir, name):
     """Convert a MyHDL instance to ``outdir/name.v`` (memories initialised, all-zero ones skipped)
     and return the path; MyHDL's global converter options are restored afterwards."""
@@ -43,16 +43,28 @@ def to_verilog(inst, outdir, name):
     return os.path.join(outdir, name + ".v")
 
 
+# LUT model fitted to per-core yosys synth_xilinx (xc7) of the generated cores and glue
+# (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
+# core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits per pass) + lanes * LANE_LUTS[kind].
+GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
+LAYER_GLUE_LUTS = 800          # between two cores: spike counter, pool, frame FIFO control
+CORE_LUTS = 350                # scan/pop controller and output assembly
+WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit of one pass
+LANE_LUTS = {"conv": 950, "fc": 500}   # detector, value RAM port, accumulator, LIF or readout
+
+
 def estimate_resources(spec, lanes, capacities, t_max):
-    """``{"luts", "bram36"}`` estimate of a build (uncalibrated: compare the yosys figures in
-    benchmarks/results/accel_*.md). Per lane: the detector over one 64-bit mask word
-    (AND, lowest-set-bit, prefix popcount), the accumulator and the LIF unit; per layer: the line
-    buffer and the control; memories in 36 Kb BRAMs (masks 64 bits wide, values 4 bits)."""
-    luts, bram = 2500, 0.0                                  # AXI, loader, adapters
+    """``{"luts", "bram36"}`` estimate of a build. LUTs: the model above, fitted to per-core yosys
+    figures (largest per-lane cost measured, so the estimate errs high); BRAM: one mask RAM per
+    lane (64-bit words), the value memory, a line buffer over 4 Kb."""
+    luts, bram = GLUE_LUTS, 0.0
     for i, (ls, L, cap) in enumerate(zip(spec.layers, lanes, capacities)):
         (c, h, w), _ = spec.layer_shapes()[i]
+        geo_bits = spec.fan_in(i) * (t_max if i > 0 or spec.encoding == "events" else 1)
+        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * geo_bits + L * LANE_LUTS[ls.kind]
+        if i + 1 < len(spec.layers):
+            luts += LAYER_GLUE_LUTS
         words = -(-spec.fan_in(i) // 64)
-        luts += 400 + L * (330 + 2 * ls.vbits + 8 * min(words, 9))
         co = ls.out_channels
         mask_bits = co * words * 64
         bram += max(L, 1) * max(1, -(-mask_bits // L // 36864))     # one mask RAM per lane

@@ -29,7 +29,7 @@ from myhdl import ResetSignal, Signal, always, always_comb, block, intbv
 from dualspike import regmap
 from dualspike.spec import ModelSpec
 
-from .axil_regs import AxiLite, CtrlOut, axil_regs
+from .axil_regs import CtrlOut, axil_regs
 from .input_adapter import input_adapter, pixel_width
 from .output_adapter import output_adapter
 from .interfaces import Global, Stream

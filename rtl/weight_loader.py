@@ -56,12 +56,12 @@ def _popcount64(x):
 def _popcount(x, out):
     """Popcount of a 64-bit word (adder tree left to synthesis)."""
     @always_comb
-    def logic():
+    def count_bits():
         n = intbv(0, min=0, max=65)
         for i in range(64):
             n[:] = n + x[i]
         out.next = n
-    return logic
+    return count_bits
 
 
 @block
@@ -75,6 +75,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
     LN = tuple(int(v) for v in lanes) + (1,)
     CAP = tuple(int(v) for v in capacities) + (0,)
     DEPTH = tuple(-(-int(c) // int(L)) for c, L in zip(capacities, lanes)) + (0,)   # per-lane values
+    GSTEP = tuple((l - 1) * n for l, n in zip(LN, NW))          # mask words between a lane's groups
     max_co, max_nw, max_l, max_cap = max(CO), max(NW), max(LN), max(CAP) + 1
     st = enum("HEAD", "MASK", "REPLAY", "VAL", "PARAM", "DRAIN")
     MB = max(c * n for c, n in zip(CO, NW))                                 # mask words of a layer
@@ -98,6 +99,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
     nw_v = Signal(intbv(0, min=0, max=max_nw + 1))
     l_v = Signal(intbv(0, min=0, max=max_l + 1))
     cap_v = Signal(intbv(0, min=0, max=max_cap + 1))
+    gstep_v = Signal(intbv(0, min=0, max=max(GSTEP) + 2))
     depth_v = Signal(intbv(0, min=0, max=max_cap + 1))
     # position: channel co = g·L + lane, mask word wi
     co = Signal(intbv(0, min=0, max=max_co + 2))
@@ -134,6 +136,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
         l_v.next = LN[lidx]
         cap_v.next = CAP[lidx]
         depth_v.next = DEPTH[lidx]
+        gstep_v.next = GSTEP[lidx]
 
     @always_comb
     def mem_read():
@@ -207,7 +210,7 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
                     rwi.next = 0
                     if rco + l_v < co_v:                    # next group of this lane
                         rco.next = rco + l_v
-                        rsrc.next = rsrc + 1 + (l_v - 1) * nw_v
+                        rsrc.next = rsrc + 1 + gstep_v
                         rdst.next = rdst + nw_v
                     elif rl + 1 < l_v and rl + 1 < co_v:     # next lane
                         rl.next = rl + 1

@@ -31,11 +31,11 @@ pairs       out   optional (32 bits): matched pairs popped by all lanes in the l
 
 The whole engine freezes (one clock enable) while a finished pixel cannot be handed to ``out``.
 """
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, instances, intbv, modbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, instances, intbv
 
 from ..interfaces import wire
 from .lif_unit import lif_unit
-from .popcount import popcount, popcount_latency
+from .popcount import frame_popcount, popcount, popcount_latency
 from .readout import readout
 from .sparsity_lane import LANE_LATENCY, _bits, _delay, sparsity_lane
 
@@ -457,38 +457,15 @@ def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, geo):
 @block
 def pair_counter(glbl, run, popped, pop_fin, pk_pixlast, pk_framelast, total):
     """Σ over lanes of the pair pops of each cycle, accumulated over a frame and latched into
-    ``total`` in the cycle the frame's last unit finishes popping."""
-    L = len(popped)
-    acc, nxt = Signal(modbv(0)[32:]), Signal(modbv(0)[32:])
-    n = Signal(intbv(0, min=0, max=L + 1))
-    vec = ConcatSignal(*reversed(popped)) if L > 1 else popped[0]
-
-    if L > 1:
-        @always_comb
-        def count():
-            k = intbv(0, min=0, max=L + 1)
-            for l in range(L):
-                if vec[l]:
-                    k[:] = k + 1
-            n.next = k
-    else:
-        @always_comb
-        def count():
-            n.next = vec
+    ``total`` a few cycles after the frame's last unit finishes popping."""
+    vec = ConcatSignal(*reversed(popped)) if len(popped) > 1 else popped[0]
+    fin = Signal(bool(0))
 
     @always_comb
-    def add():
-        nxt.next = acc + n
+    def frame_end():
+        fin.next = pop_fin and pk_pixlast and pk_framelast
 
-    @always_seq(glbl.clk.posedge, reset=glbl.rst)
-    def seq():
-        if run:
-            if pop_fin and pk_pixlast and pk_framelast:
-                total.next = nxt
-                acc.next = 0
-            else:
-                acc.next = nxt
-    return count, add, seq
+    return frame_end, frame_popcount(glbl, run, vec, fin, total, len(popped))
 
 
 @block
