@@ -33,10 +33,11 @@ extrapolation, not a full-design synthesis:
    ``rtl.generate.estimate_resources`` for the same builds.
 
 Writes ``benchmarks/results/accel_resources_<model>.md`` and ``.csv``. Converted Verilog and the
-yosys result cache (keyed by the Verilog's hash; MyHDL's output is not byte-stable from one
-Python process to the next, so a rerun mostly synthesizes again, about 25 minutes on 2 shared
-cores) go to ``build/accel_resources/`` (git-ignored). Run it under ``nice``; yosys jobs run one
-at a time.
+yosys result cache (keyed by the Verilog's hash without MyHDL's date header; MyHDL's output
+depends on Python's string hashing, so the script re-runs itself with ``PYTHONHASHSEED=0`` and a
+rerun of unchanged cores is read from the cache) go to ``build/accel_resources/`` (git-ignored).
+A full run synthesizes for about 25 minutes on 2 shared cores. Run it under ``nice``; yosys jobs
+run one at a time.
 """
 import argparse
 import csv
@@ -247,6 +248,8 @@ def main(argv=None):
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "accel_resources"))
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args(argv)
+    if argv is None and os.environ.get("PYTHONHASHSEED") != "0":      # byte-stable Verilog: cache hits
+        os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))
 
     from dualspike import bitmap
     from dualspike.accel import BOARDS

@@ -159,7 +159,7 @@ def markdown(r):
              f"| board build: LUT / BRAM36 estimate | {ba['resources_estimate']['luts']} "
              f"({ba['resources_estimate']['luts'] / board['luts']:.0%}) / {ba['resources_estimate']['bram36']:.0f} "
              f"({ba['resources_estimate']['bram36'] / board['bram36']:.0%}) | rtl.generate.estimate_resources "
-             f"(uncalibrated; yosys: --synth) |"]
+             f"(fitted to per-core yosys: benchmarks/accel_resources.py) |"]
     if res:
         lines.append(f"| LUT / FF / BRAM36 / DSP | {res['luts']} ({res['luts'] / board['luts']:.0%}) / {res['ffs']} / "
                      f"{res['bram36']} ({res['bram36'] / board['bram36']:.0%}) / {res['dsp']} | yosys synth_xilinx "

@@ -139,10 +139,10 @@ def stream_fifo(glbl, s, m, depth, width):
             count.next = 0
             m.valid.next = 0
         else:
-            if push:
-                wptr.next = (wptr + 1) % depth
+            if push:                       # wrap by compare: a `%` by a non-power of two is a divider
+                wptr.next = 0 if wptr == depth - 1 else wptr + 1
             if pop:
-                rptr.next = (rptr + 1) % depth
+                rptr.next = 0 if rptr == depth - 1 else rptr + 1
                 m.valid.next = 1
             elif m.ready:
                 m.valid.next = 0

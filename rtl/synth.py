@@ -78,8 +78,9 @@ def logic_depth(netlist, module):
 
 def synth(verilog, family="xc7", top="dualspike_top", timeout=3600):
     """``{"luts", "ffs", "bram36", "dsp", "lutram_luts", "carry", "depth", "seconds"}`` for ``verilog``."""
-    with open(verilog, "rb") as f:
-        key = hashlib.sha256(f.read() + family.encode()).hexdigest()[:16]
+    with open(verilog, "rb") as f:     # MyHDL's "// File:" and "// Date:" header lines do not count
+        body = b"\n".join(l for l in f.read().split(b"\n") if not l.startswith((b"// File:", b"// Date:")))
+    key = hashlib.sha256(body + family.encode()).hexdigest()[:16]
     cache = os.path.join(os.path.dirname(os.path.abspath(verilog)), f"synth_{family}_{key}.json")
     if os.path.exists(cache):
         with open(cache) as f:
