@@ -47,7 +47,8 @@ def to_verilog(inst, outdir, name):
 # (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
 # core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits per pass) + lanes * LANE_LUTS[kind].
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
-LAYER_GLUE_LUTS = 800          # between two cores: spike counter, pool, frame FIFO control
+LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores, per T·Co stream bit:
+                               # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
 CORE_LUTS = 350                # scan/pop controller and output assembly
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit of one pass
 LANE_LUTS = {"conv": 950, "fc": 500}   # detector, value RAM port, accumulator, LIF or readout
@@ -63,7 +64,7 @@ def estimate_resources(spec, lanes, capacities, t_max):
         geo_bits = spec.fan_in(i) * (t_max if i > 0 or spec.encoding == "events" else 1)
         luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * geo_bits + L * LANE_LUTS[ls.kind]
         if i + 1 < len(spec.layers):
-            luts += LAYER_GLUE_LUTS
+            luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
         words = -(-spec.fan_in(i) // 64)
         co = ls.out_channels
         mask_bits = co * words * 64

@@ -111,6 +111,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     sk_wi = Signal(intbv(0, min=0, max=max(2, NW)))
     sk_tail = Signal(intbv(0, min=0, max=SCAN_TAIL + 1))
     sk_g, next_g, pk_g = (Signal(intbv(0)[GB:]) for _ in range(3))
+    sk_gbase, next_gbase = (Signal(intbv(0, min=0, max=max(2, G * NW))) for _ in range(2))   # g·NW
+    sk_pbase = Signal(intbv(0, min=0, max=max(2, NP * NW)))                               # p·NW
     sk_par, sk_pixlast, sk_framelast = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     pk_active, pk_par, pk_pixlast, pk_framelast = (Signal(bool(0)) for _ in range(4))
     ts = Signal(intbv(0)[TB:])
@@ -155,7 +157,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         pop_fin.next = pk_active and all_last and ts == t_last
         take.next = run and sk_state == 3 and (not pk_active or (all_last and ts == t_last))
         sc_rd.next = sk_state == 1
-        sc_addr.next = sk_g * NW + sk_wi
+        sc_addr.next = sk_gbase + sk_wi                  # adders, not a multiplier (no DSP)
         busy.next = run and (pk_active or sk_state != 0)
 
     @always_comb
@@ -167,11 +169,11 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     if conv:
         @always_comb
         def word_sel():
-            wsel.next = words[sk_p * NW + sk_wi] & vmasks[sk_wi]
+            wsel.next = words[sk_pbase + sk_wi] & vmasks[sk_wi]
     else:
         @always_comb
         def word_sel():
-            wsel.next = words[sk_p * NW + sk_wi]
+            wsel.next = words[sk_pbase + sk_wi]
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def scan_seq():
@@ -183,15 +185,19 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             if start:
                 sk_state.next = 1
                 sk_p.next = 0
+                sk_pbase.next = 0
                 sk_wi.next = 0
                 sk_g.next = next_g
+                sk_gbase.next = next_gbase
                 sk_par.next = not sk_par
                 sk_pixlast.next = next_g == G - 1
                 sk_framelast.next = next_g == G - 1 and win.last
                 if next_g == G - 1:
                     next_g.next = 0
+                    next_gbase.next = 0
                 else:
                     next_g.next = next_g + 1
+                    next_gbase.next = next_gbase + NW
             elif sk_state == 1:
                 if sk_wi == NW - 1:
                     sk_wi.next = 0
@@ -200,6 +206,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
                         sk_tail.next = 0
                     else:
                         sk_p.next = sk_p + 1
+                        sk_pbase.next = sk_pbase + NW
                 else:
                     sk_wi.next = sk_wi + 1
             elif sk_state == 2:
