@@ -21,7 +21,7 @@ extrapolation, not a full-design synthesis:
    a second fit keeps the auto build's per-lane geometry (its groups per lane and value depth)
    and synthesizes 1 and 2 such lanes (Co' = lanes x groups), evaluated at the auto lanes
    ("auto-geometry"; ``--no-slices`` skips it): lanes of 2-4-lane cores are bigger than lanes
-   of 15-27-lane cores, and their memories map to BRAM or LUTRAM by size;
+   of cores with many lanes, and their memories map to BRAM or LUTRAM by size;
 3. the glue is synthesized in pieces: the top with the ``passthrough`` chain (AXI-Lite registers,
    input/output adapters, error/status logic; the weight loader's bus is unused there so yosys
    prunes most of it), the weight loader alone (at each build's lanes), and per layer the
@@ -389,7 +389,7 @@ def main(argv=None):
         lines += ["", "## Second fit: at the auto build's per-lane geometry", "",
                   "The points above have bigger lanes than the auto build (ceil(Co/L) groups and ceil(cap/L) "
                   "values per lane), and memories map to BRAM or LUTRAM by size, so a straight line from 2 and 4 "
-                  "lanes to 15-27 lanes mixes two effects. Here each core is synthesized with 1 and 2 lanes "
+                  "lanes to the auto lanes mixes two effects. Here each core is synthesized with 1 and 2 lanes "
                   "*of the auto build's lanes* (same groups per lane G = ceil(Co/L_auto), same value depth "
                   "ceil(cap/L_auto), so Co' = lanes·G; input map and receptive field unchanged), and "
                   "a + b·lanes is evaluated at L_auto (Co' = L_auto·G ≥ Co). This is the **auto-geometry** "
