@@ -68,8 +68,9 @@ def main(argv=None):
            "frame_cycles_cost_model": summ["frame_cycles"], "pair_bound": summ["pair_bound"],
            "utilization": summ["utilization"], "train_time_s": treport.get("train_time_s"),
            "seconds": time.perf_counter() - t0}
-    lines = ["# DVS-like events end to end (scnn7-dvs shape)", "", f"`python benchmarks/dvs_report.py "
-             f"--epochs {args.epochs} --train {args.train} --frames {args.frames}`", "",
+    how = f"--model {args.model}" if args.model else f"--epochs {args.epochs} --train {args.train}"
+    lines = ["# DVS-like events end to end (scnn7-dvs shape)", "",
+             f"`python benchmarks/dvs_report.py {how} --frames {args.frames}`", "",
              "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v if not isinstance(v, float) else round(v, 4)} |" for k, v in rep.items()]
     text = "\n".join(lines) + "\n"
