@@ -45,12 +45,13 @@ def to_verilog(inst, outdir, name):
 
 # LUT model fitted to per-core yosys synth_xilinx (xc7) of the generated cores and glue
 # (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
-# core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits per pass) + lanes * LANE_LUTS[kind].
+# core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits: R, times T unless a static first layer)
+#        + lanes * LANE_LUTS[kind].
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
 LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores, per T·Co stream bit:
                                # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
 CORE_LUTS = 350                # scan/pop controller and output assembly
-WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit of one pass
+WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
 LANE_LUTS = {"conv": 950, "fc": 500}   # detector, value RAM port, accumulator, LIF or readout
 
 
@@ -58,16 +59,16 @@ def estimate_resources(spec, lanes, capacities, t_max):
     """``{"luts", "bram36"}`` estimate of a build. LUTs: the model above, fitted to per-core yosys
     figures (largest per-lane cost measured, so the estimate errs high); BRAM: one mask RAM per
     lane (64-bit words), the value memory, a line buffer over 4 Kb."""
+    from .weight_image import core_geometry
     luts, bram = GLUE_LUTS, 0.0
     for i, (ls, L, cap) in enumerate(zip(spec.layers, lanes, capacities)):
-        (c, h, w), _ = spec.layer_shapes()[i]
-        geo_bits = spec.fan_in(i) * (t_max if i > 0 or spec.encoding == "events" else 1)
-        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * geo_bits + L * LANE_LUTS[ls.kind]
+        geo = core_geometry(spec, i, 1, word=64, tmax=t_max)
+        c, _, w = geo.in_shape
+        window_bits = geo.r * (1 if geo.static else geo.tmax)
+        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * LANE_LUTS[ls.kind]
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
-        words = -(-spec.fan_in(i) // 64)
-        co = ls.out_channels
-        mask_bits = co * words * 64
+        mask_bits = ls.out_channels * geo.nw * 64
         bram += max(L, 1) * max(1, -(-mask_bits // L // 36864))     # one mask RAM per lane
         bram += max(1, -(-cap * ls.wbits // 36864)) if L <= 4 else L * 0.5
         if ls.kind == "conv":
