@@ -52,7 +52,7 @@ def main(argv=None):
     from dualspike.rtl.generate import generate
     desc = generate(model.spec, os.path.join(args.out, "build"), board="pynq-z2", lanes="auto", model=model,
                     sample=xte[:32])
-    g_lanes = golden.run(model, xte[:args.frames], lanes=list(desc.lanes), word=64)
+    g_lanes = golden.run(model, xte[:args.frames], lanes=list(desc.lanes), word=desc.word)
     acc = driver.load("pynq-z2", backend="rtl-sim", model=model, sim=os.path.join(args.out, "build"),
                       batch_size=50, timeout=600.0)
     logits = acc.run(xte[:args.frames])

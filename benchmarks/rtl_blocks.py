@@ -178,7 +178,7 @@ def utilization(quick):
     wmat = receptive_field_matrix(spec, 1, model.layers[1].weight)
     pairs = pair_counts(spec, 1, frames, False, wmat, 4, 1)
     total = int(pairs.sum())
-    S = scan_cycles(spec, 1, 4)
+    S = scan_cycles(spec, 1, frames, False, 4, 1)
     rows, sim_s = [], 0.0
     for lanes in ([8] if quick else [1, 4, 8, 16]):
         ideal = int(layer_cycles(pairs, lanes, 4, False)[0])
@@ -227,8 +227,8 @@ def main():
               "c64 → c64 conv on a 7×7 map (R = 576, 9 words of 64), T = 4, 6 % non-zero weights, "
               "15 % input spikes (random), one frame. Utilization = matched pairs / (lanes × cycles). *ideal* = "
               "DESIGN.md §3 cost model (no scan term); *RTL* = the cost model with the scan/pop "
-              "overlap (`layer_cycles(..., scan=S)`, S = 4·9 + 4 = 40), which the RTL simulation "
-              "matches cycle for cycle.", "",
+              "overlap (`layer_cycles(..., scan=S)`, S = the pixel's non-zero window words + 4, at most "
+              "4·9 + 4 = 40), which the RTL simulation matches cycle for cycle.", "",
               "| lanes | matched pairs | cycles ideal | cycles RTL model | cycles RTL sim | util. ideal | util. RTL |",
               "|---|---|---|---|---|---|---|"]
     for lanes, total, ideal, rtl, sim, ui, ur in util:

@@ -57,8 +57,26 @@ class PackedLayer(NamedTuple):
         return bits.sum(axis=1).astype(np.int64)
 
 
-def words_for(fan_in):
-    return -(-fan_in // WORD_BITS)
+def words_for(fan_in, word=WORD_BITS):
+    """Mask words of ``word`` bits per output channel for a receptive field of ``fan_in``."""
+    return -(-fan_in // word)
+
+
+def mask_words(masks, fan_in, word=WORD_BITS):
+    """The file's 64-bit mask words ``[Co, words_for(fan_in)]`` re-cut into ``word``-bit words
+    (bit ``j`` in word ``j // word`` at bit ``j % word``), one per uint64 ``[Co, words_for(fan_in,
+    word)]``: the mask RAM layout of an accelerator built with that word width."""
+    masks = np.asarray(masks, dtype=np.uint64)
+    if word == WORD_BITS:
+        return masks
+    if not 1 <= word <= WORD_BITS:
+        raise ValueError(f"mask word width must be in [1, {WORD_BITS}], not {word}")
+    co = masks.shape[0]
+    bits = np.unpackbits(masks.astype("<u8").view(np.uint8).reshape(co, -1), axis=1, bitorder="little")
+    nw = words_for(fan_in, word)
+    cut = np.zeros((co, nw * word), dtype=np.uint64)
+    cut[:, :fan_in] = bits[:, :fan_in]
+    return (cut.reshape(co, nw, word) << np.arange(word, dtype=np.uint64)).sum(axis=2, dtype=np.uint64)
 
 
 # ---- model <-> weight-memory form ---------------------------------------------------------------

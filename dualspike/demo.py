@@ -147,7 +147,7 @@ def markdown(r):
              f"| simulated build: lanes | {r['lanes']} | one lane per 16 channels (fast to compile) |",
              f"| simulated build: cycles of the last frame | {hw['interval_cycles']} measured, "
              f"{hw['predicted_last_frame_cycles']:.0f} predicted | INTERVAL_CYCLES register (includes the driver's "
-             f"per-frame DMA gaps); golden cost model (word=64) |",
+             f"per-frame DMA gaps); golden cost model (scan-aware) |",
              f"| simulated build: mean cycles per frame | {r['cost_model']['frame_cycles']:.0f} | golden cost model, "
              f"{r['test_frames']} digits |",
              f"| simulated build: pair bound, utilization | {r['cost_model']['pair_bound']:.0f}, "
@@ -188,9 +188,9 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
     x, y = x[:frames], y[:frames]
     log("building the accelerator for simulation …")
     desc = step_build(model, out, board, sim_lanes(model.spec), x=x[:64])
-    g = golden.run(model, x, lanes=list(desc.lanes), word=64)
+    g = golden.run(model, x, lanes=list(desc.lanes), word=desc.word)
     board_lanes, estimate = step_board_allocation(model, board, x[:64])
-    gb = golden.run(model, x[:200], lanes=board_lanes, word=64).stats.summary()
+    gb = golden.run(model, x[:200], lanes=board_lanes, word=desc.word).stats.summary()
     log(f"running {rtl_frames} digits on rtl-sim …")
     pick = np.arange(rtl_frames) * max(1, len(x) // max(1, rtl_frames))      # spread over all classes
     logits, counters, sim_s = step_rtl_sim(model, desc, out, x[pick], log=log)

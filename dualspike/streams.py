@@ -14,7 +14,8 @@ Bytes fill a word from its least significant byte; a frame is zero-padded to who
 **Weight stream** (same stream with ``CTRL.LOAD_WEIGHTS = 1``), per layer in order::
 
     header   bits 63:56 = 0xA5, 55:48 = layer index, 47:32 = out channels, 31:0 = non-zero count
-    masks    Co × words  64-bit words  (the bitmap file's masks, see dualspike.bitmap)
+    masks    Co × words  one mask word of the build's ``word`` bits (32 or 64) per stream word, LSB-aligned
+                         (the bitmap file's masks re-cut, ``dualspike.bitmap.mask_words``)
     values   ceil(nnz / 16) words, 4-bit values, first value in bits 3:0 (wbits <= 4)
     params   Co words: bits 31:0 = bias (int32), 63:32 = threshold (int32)
 
@@ -28,7 +29,7 @@ import zlib
 
 import numpy as np
 
-from .bitmap import pack
+from .bitmap import mask_words, pack
 from .errors import InputError
 from .golden.encode import check_input
 
@@ -77,8 +78,9 @@ def _value_words(values):
     return np.bitwise_or.reduce(nib.reshape(-1, 16) << shifts, axis=1) if len(nib) else nib
 
 
-def weight_stream(model):
-    """The whole weight stream of ``model`` as uint64 words."""
+def weight_stream(model, word=64):
+    """The whole weight stream of ``model`` as uint64 words, mask words cut to the accelerator's
+    ``word`` bits (:func:`dualspike.bitmap.mask_words`; the build's ``word``)."""
     out = []
     for i, (ls, p) in enumerate(zip(model.spec.layers, pack(model))):
         if ls.wbits > 4:
@@ -86,7 +88,8 @@ def weight_stream(model):
         co = p.masks.shape[0]
         head = (WEIGHT_HEADER_TAG << 56) | (i << 48) | (co << 32) | len(p.values)
         params = (p.bias.astype(np.int64) & 0xFFFFFFFF) | ((p.threshold.astype(np.int64) & 0xFFFFFFFF) << 32)
-        out += [np.array([head], dtype=np.uint64), p.masks.reshape(-1), _value_words(p.values),
+        out += [np.array([head], dtype=np.uint64), mask_words(p.masks, p.fan_in, word).reshape(-1),
+                _value_words(p.values),
                 params.astype(np.uint64)]
     return np.concatenate(out).astype(np.uint64)
 

@@ -49,16 +49,16 @@ def cmd_build(args):
     caps = _capacities(args.capacity, spec, model) or default_capacities(spec, args.board)
     stats_model = model or random_model(spec, 0.06, 0)
     if args.lanes == "auto":
-        lanes, _ = auto_lanes(stats_model, args.board, None, caps, args.t_max)
+        lanes, _ = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=args.word)
     else:
         lanes = [int(v) for v in args.lanes.split(",")]
     desc = generate(spec, args.output, board=args.board, lanes=lanes, model=model if args.bake else None,
                     bake=args.bake, t_max=args.t_max, capacities=caps,
-                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain)
+                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=args.word)
     v = os.path.join(args.output, "dualspike_top.v")
     print(f"wrote {v} ({os.path.getsize(v)} bytes) and {os.path.join(args.output, 'dualspike_top.json')}")
     print(json.dumps({"board": desc.board, "lanes": list(desc.lanes), "capacities": list(desc.capacities),
-                      "t_max": desc.t_max, "weights_built_in": desc.weights_built_in,
+                      "t_max": desc.t_max, "word": desc.word, "weights_built_in": desc.weights_built_in,
                       "spec_hash": f"0x{desc.spec_hash:08X}"}))
     if args.sim:
         _simulate(args, desc, stats_model)
@@ -87,6 +87,7 @@ def _simulate(args, desc, model):
 
 
 def register(subparsers):
+    from .generate import LANE_LUTS, WORD_DEFAULT
     p = subparsers.add_parser("build", help="generate the accelerator Verilog + description JSON",
                               description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("source", help="builtin spec name, spec .json, model .dsm, 'pretrained' or 'random:<name>'")
@@ -97,6 +98,8 @@ def register(subparsers):
     p.add_argument("--capacity", default=None,
                    help="'dense' (default if it fits), a density fraction, or comma-separated non-zeros per layer")
     p.add_argument("--bake", action="store_true", help="bake the model's weights in as initial RAM contents")
+    p.add_argument("--word", type=int, default=WORD_DEFAULT, choices=sorted(LANE_LUTS),
+                   help=f"mask word width of the cores (default {WORD_DEFAULT}; 32 = smaller lanes, longer scans)")
     p.add_argument("--fclk", type=float, default=None, help="fabric clock in MHz for the description")
     p.add_argument("--chain", default="cores", help=__import__("argparse").SUPPRESS)
     p.add_argument("--sim", type=int, default=0, metavar="N", help="then run N frames in Verilator vs golden")

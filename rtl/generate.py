@@ -46,29 +46,38 @@ def to_verilog(inst, outdir, name):
 # LUT model fitted to per-core yosys synth_xilinx (xc7) of the generated cores and glue
 # (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
 # core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits: R, times T unless a static first layer)
-#        + lanes * LANE_LUTS[kind].
+#        + lanes * LANE_LUTS[word][kind].
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
 LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores, per T·Co stream bit:
                                # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
 CORE_LUTS = 350                # scan/pop controller and output assembly
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
-LANE_LUTS = {"conv": 950, "fc": 500}   # detector, value RAM port, accumulator, LIF or readout
+LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
+             32: {"conv": 580, "fc": 330}}   # accumulator, LIF or readout
+WORD_DEFAULT = 64
 
 
-def estimate_resources(spec, lanes, capacities, t_max):
+def lane_luts(kind, word):
+    """LUTs of one ``kind`` lane at mask word width ``word`` (a width :data:`LANE_LUTS` has)."""
+    if word not in LANE_LUTS:
+        raise SpecError(f"word = {word!r}: builds use a mask word width of {' or '.join(map(str, sorted(LANE_LUTS)))}")
+    return LANE_LUTS[word][kind]
+
+
+def estimate_resources(spec, lanes, capacities, t_max, word=64):
     """``{"luts", "bram36"}`` estimate of a build. LUTs: the model above, fitted to per-core yosys
     figures (largest per-lane cost measured, so the estimate errs high); BRAM: one mask RAM per
-    lane (64-bit words), the value memory, a line buffer over 4 Kb."""
+    lane (``word``-bit words), the value memory, a line buffer over 4 Kb."""
     from .weight_image import core_geometry
     luts, bram = GLUE_LUTS, 0.0
     for i, (ls, L, cap) in enumerate(zip(spec.layers, lanes, capacities)):
-        geo = core_geometry(spec, i, 1, word=64, tmax=t_max)
+        geo = core_geometry(spec, i, 1, word=word, tmax=t_max)
         c, _, w = geo.in_shape
         window_bits = geo.r * (1 if geo.static else geo.tmax)
-        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * LANE_LUTS[ls.kind]
+        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * lane_luts(ls.kind, word)
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
-        mask_bits = ls.out_channels * geo.nw * 64
+        mask_bits = ls.out_channels * geo.nw * word
         bram += max(L, 1) * max(1, -(-mask_bits // L // 36864))     # one mask RAM per lane
         bram += max(1, -(-cap * ls.wbits // 36864)) if L <= 4 else L * 0.5
         if ls.kind == "conv":
@@ -96,17 +105,18 @@ class PairProfile:
     """Matched pairs per (t, frame, pixel, channel) of every layer on sample inputs ``x``: the cost
     model for any lanes-per-layer allocation without re-running the network."""
 
-    def __init__(self, model, x, T=None):
+    def __init__(self, model, x, T=None, word=64):
         spec = model.spec
-        self.spec, self.T = spec, spec.T if T is None else T
+        self.spec, self.T, self.word = spec, spec.T if T is None else T, word
         r = golden.run(model, x, T=self.T, trace=True)
         frames, static, _ = encode(spec, x, self.T)
         n = x.shape[0]
-        self.pairs, self.static = [], []
+        self.pairs, self.static, self.scan = [], [], []
         for i, lp in enumerate(model.layers):
             wmat = receptive_field_matrix(spec, i, lp.weight)
             self.pairs.append(pair_counts(spec, i, frames, static, wmat, self.T, n))
             self.static.append(static)
+            self.scan.append(scan_cycles(spec, i, frames, static, self.T, n, word))
             if i + 1 < len(model.layers):
                 o = r.traces[i].out                               # [N, T, C, H, W]
                 frames = np.ascontiguousarray(o.transpose(1, 0, 3, 4, 2)).reshape(-1, *o.shape[3:], o.shape[2])
@@ -118,8 +128,7 @@ class PairProfile:
 
     def engine_cycles(self, i, lanes):
         """The issue-5 engine: the golden cost model with the window scan (``scan_cycles``)."""
-        scan = scan_cycles(self.spec, i, self.T)
-        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], scan).mean())
+        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], self.scan[i]).mean())
 
     def frame_cycles(self, lanes, engine=True):
         f = self.engine_cycles if engine else self.cycles
@@ -134,7 +143,7 @@ def _next_lanes(co, L):
     return -(-co // (groups - 1))
 
 
-def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_steps=200):
+def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_steps=200, word=64):
     """Lanes per layer minimising the cost-model frame interval under the board budget.
 
     Greedy: start at one lane per layer; repeatedly give the slowest layer (by the engine's cycles,
@@ -147,7 +156,7 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_
         x = _sample_inputs(spec, 32)
     caps = capacities or default_capacities(spec, board)
     t_max = t_max or spec.T
-    prof = PairProfile(model, x)
+    prof = PairProfile(model, x, word=word)
     lanes = [1] * len(spec.layers)
     cyc = [prof.engine_cycles(i, 1) for i in range(len(lanes))]
     for _ in range(max_steps):
@@ -157,7 +166,7 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_
             break
         trial = list(lanes)
         trial[slow] = nxt
-        if not fits(board, estimate_resources(spec, trial, caps, t_max)):
+        if not fits(board, estimate_resources(spec, trial, caps, t_max, word)):
             break
         lanes = trial
         cyc[slow] = prof.engine_cycles(slow, nxt)
@@ -200,12 +209,14 @@ def resolve_chain(chain):
 
 
 def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False, t_max=None,
-             capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True):
+             capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True, word=WORD_DEFAULT):
     """Write ``outdir/dualspike_top.v`` and ``outdir/dualspike_top.json``; return the description.
 
     ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — used by ``lanes="auto"``
     (pair statistics) and, with ``bake=True``, stored as the weight RAMs' initial contents.
     ``fifos``: a frame FIFO between consecutive cores (decouples them; a few block RAMs).
+    ``word``: mask word width of the cores (64 or 32; 32 halves a lane's pop logic, while a scan
+    reads about twice as many words).
     """
     from myhdl import Signal
 
@@ -219,6 +230,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     if bake and model is None:
         raise SpecError("bake=True needs a model whose weights become the initial RAM contents")
     t_max = spec.T if t_max is None else int(t_max)
+    lane_luts("conv", word)                                   # a word width the build supports
     caps = list(capacities) if capacities is not None else default_capacities(spec, board)
     if model is not None:
         over = [(i, n, c) for i, (n, c) in enumerate(zip(model.nonzeros(), caps)) if n > c]
@@ -233,13 +245,13 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
             model_for_stats = random_model(spec, 0.06, 0)
         else:
             model_for_stats = model
-        lanes, _ = auto_lanes(model_for_stats, board, sample, caps, t_max)
+        lanes, _ = auto_lanes(model_for_stats, board, sample, caps, t_max, word=word)
     lanes = [int(v) for v in lanes]
     if len(lanes) != len(spec.layers) or any(not 1 <= L <= ls.out_channels for L, ls in zip(lanes, spec.layers)):
         raise SpecError(f"lanes = {lanes}: one per layer, each in 1..out_channels "
                         f"({[ls.out_channels for ls in spec.layers]})")
     cfg = TopConfig(spec, tuple(lanes), tuple(caps), t_max, resolve_chain(chain),
-                    model if bake else None, extra={"fifo": bool(fifos)})
+                    model if bake else None, word=int(word), extra={"fifo": bool(fifos)})
     os.makedirs(outdir, exist_ok=True)
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
     with tempfile.TemporaryDirectory() as tmp:
@@ -250,10 +262,10 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     import myhdl
     desc = AcceleratorDescription.for_spec(
         spec, lanes, caps, t_max, board=board,
-        fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake),
+        fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake), word=int(word),
         build={"generator": "dualspike.rtl.generate", "chain": chain if isinstance(chain, str) else "custom",
                "git": _git_sha(), "myhdl": myhdl.__version__, "module": MODULE, "frame_fifos": bool(fifos),
-               "resources_estimate": estimate_resources(spec, lanes, caps, t_max),
+               "resources_estimate": estimate_resources(spec, lanes, caps, t_max, word),
                "ports": {"clock": "ap_clk", "reset": "ap_rst_n (active low)", "in": "s_axis",
                          "out": "m_axis", "control": "s_axi_control"}})
     desc.save(os.path.join(outdir, MODULE + ".json"))

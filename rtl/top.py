@@ -56,6 +56,7 @@ class TopConfig:
     t_max: int
     chain: Callable
     model: Optional[object] = None
+    word: int = 64                  # mask word width of the cores and of the weight stream's masks
     extra: dict = field(default_factory=dict)
 
 
@@ -123,7 +124,7 @@ def accelerator_top(ap_clk, ap_rst_n, s_axis, m_axis, s_axi_control, cfg):
             s_axis.tready.next = 0
 
     loader = weight_loader(ap_clk, rst, wl_s, wbus, wl_busy, loaded, wl_err, wl_stb, crc, spec, cfg.lanes,
-                           cfg.capacities)
+                           cfg.capacities, word=cfg.word)
     adapter = input_adapter(ap_clk, rst, ia_s, pix, frame_err, first, spec, cfg.t_max)
     chain = cfg.chain(glbl, pix, out, ctrl.t, wbus, spikes, pairs, cfg)
     oadapt = output_adapter(ap_clk, rst, ctrl.clear_counters, out, m_axis, first, status["FRAMES"],

@@ -57,6 +57,39 @@ def test_weight_stream_layout_and_crc():
     assert streams.weight_crc(words) == zlib.crc32(words.astype("<u8").tobytes())
 
 
+@pytest.mark.parametrize("word", [32, 17])
+def test_weight_stream_mask_words_of_a_narrower_build(word):
+    """A ``word``-bit build gets each channel's mask cut into ``word``-bit words, LSB-aligned:
+    bit j of the receptive field in word j // word at bit j % word (checked against the weights)."""
+    from dualspike.golden.layers import receptive_field_matrix
+    model = random_model(builtin("scnn5-mnist"), 0.06, seed=4)
+    words = streams.weight_stream(model, word)
+    pos = 0
+    for i, p in enumerate(bitmap.pack(model)):
+        rf = receptive_field_matrix(model.spec, i, model.layers[i].weight).T != 0      # [Co, R]
+        co, r = rf.shape
+        nw = bitmap.words_for(r, word)
+        got = words[pos + 1:pos + 1 + co * nw].reshape(co, nw)
+        bits = (got[:, :, None] >> np.arange(word, dtype=np.uint64)) & np.uint64(1)
+        assert not (got >> np.uint64(word)).any()
+        assert np.array_equal(bits.reshape(co, -1)[:, :r].astype(bool), rf)
+        assert not bits.reshape(co, -1)[:, r:].any()
+        pos += 1 + co * nw + -(-len(p.values) // 16) + co
+    assert pos == len(words)
+
+
+def test_description_word_width():
+    spec = builtin("scnn5-mnist")
+    caps = [1000] * 5
+    d = AcceleratorDescription.for_spec(spec, [1] * 5, caps, word=32)
+    assert AcceleratorDescription.from_json(d.to_json()).word == 32
+    old = d.to_dict()
+    del old["word"]                                   # descriptions written before the option: 64
+    assert AcceleratorDescription.from_dict(old).word == 64
+    with pytest.raises(SpecError, match="mask word width"):
+        AcceleratorDescription.for_spec(spec, [1] * 5, caps, word=65)
+
+
 def test_output_words():
     v = np.array([[-1, 5, 0], [7, -300, 2]], np.int32)
     assert np.array_equal(streams.unpack_output(v.view(np.uint32).ravel(), 2, 3), v)

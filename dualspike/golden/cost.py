@@ -14,20 +14,24 @@ The frame interval is the largest ``cycles`` over the layers; the pair bound is
 
 Correction for the RTL (issue 5, ``rtl/blocks/sparse_engine.py``): a lane cannot keep a
 full-width copy of a 576-bit window within its LUT budget, so it *scans* the window one
-``WORD``-bit word per cycle (mask AND spikes, empty words dropped into nothing) and pops the
-matched pairs of the previous unit (pixel, group) meanwhile. Scan and pop meet at a barrier per
-unit, so a unit costs ``max(S, P_k)`` where ``P_k = Σ_t max_lane(max(1, pairs))`` (static input:
-``max_lane(max(1, Σ_b pairs)) + T - 1``) and ``S = NP·ceil(R/WORD) + 4`` (``NP`` = T, or the bit
-planes B of a static input; 4 = pipeline latency from the last word read to its pop). One frame
-through an idle core costs ``S + Σ_{k<K-1} max(S, P_k) + P_{K-1}`` (the first scan is not
-hidden, the last pop has no scan to hide). ``layer_cycles(..., scan=S)`` gives that figure;
-``scan=0`` (the default) keeps the ideal model above.
+``WORD``-bit word per cycle (mask AND spikes) and pops the matched pairs of the previous unit
+(pixel, group) meanwhile. Window words with no spike (after zero padding) are skipped by the
+controller, so a pixel's scan costs ``S = nz + 4``: ``nz`` = non-zero (pass, word) window words
+over the ``NP`` passes (T, or the bit planes B of a static input), 4 = pipeline latency from the
+pick of the first word to the pop of the last. Scan and pop meet at a barrier per unit, so unit
+``k+1``'s scan overlaps unit ``k``'s pops, ``P_k = Σ_t max_lane(max(1, pairs))`` (static input:
+``max_lane(max(1, Σ_b pairs)) + T - 1``). One frame through an idle core costs
+``S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1}`` (the first scan is not hidden, the last pop has no
+scan to hide). ``scan_cycles`` gives ``S`` per pixel; ``layer_cycles(..., scan=S)`` the frame;
+``scan=None`` (the default) keeps the ideal model above.
 """
 from typing import List, NamedTuple, Optional
 
 import numpy as np
 
-from .layers import bit_planes, current
+from .layers import bit_planes, current, windows
+
+SCAN_LATENCY = 4   # cycles of a unit's scan beyond its non-zero words (RTL sparse_engine)
 
 
 class LayerStats(NamedTuple):
@@ -72,15 +76,16 @@ def pair_counts(spec, i, frames, static, wmat, T, n):
     return p.reshape(1 if static else T, n, *p.shape[1:])
 
 
-def layer_cycles(pairs, lanes, T, static, scan=0):
-    """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan`` > 0
-    applies the RTL's per-unit scan/pop overlap (module docstring)."""
+def layer_cycles(pairs, lanes, T, static, scan=None):
+    """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan``
+    (``[N, H*W]``, :func:`scan_cycles`) applies the RTL's per-unit scan/pop overlap (module
+    docstring)."""
     tt, n, h, w, co = pairs.shape
     groups = -(-co // lanes)
     p = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
     p[..., :co] = pairs
     per = np.maximum(p, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1)
-    if not scan:
+    if scan is None:
         cycles = per.sum(axis=(0, 2, 3, 4))
         if static:
             cycles = cycles + (T - 1) * h * w * groups
@@ -88,14 +93,26 @@ def layer_cycles(pairs, lanes, T, static, scan=0):
     unit = per.sum(axis=0).reshape(n, h * w * groups)          # P_k, units in pixel-group order
     if static:
         unit = unit + (T - 1)
-    return scan + np.maximum(unit[:, :-1], scan).sum(axis=1) + unit[:, -1]
+    s = np.repeat(np.asarray(scan, dtype=np.int64).reshape(n, h * w), groups, axis=1)   # S per unit
+    return s[:, 0] + np.maximum(s[:, 1:], unit[:, :-1]).sum(axis=1) + unit[:, -1]
 
 
-def scan_cycles(spec, i, T, word=64):
-    """``S`` of layer ``i``'s RTL core: passes × words per pass + 4 (see the module docstring)."""
-    static = i == 0 and spec.encoding in ("binary", "bitplane")
-    passes = (spec.input_bits if spec.encoding == "bitplane" else 1) if static else T
-    return passes * -(-spec.fan_in(i) // word) + 4
+def scan_cycles(spec, i, frames, static, T, n, word=64):
+    """``S`` per pixel ``[N, H*W]`` of layer ``i``'s RTL core (module docstring): the non-zero
+    ``word``-bit words of each pass of the pixel's zero-padded window, plus :data:`SCAN_LATENCY`.
+    ``frames`` is the layer input ``[T'·N, H, W, C]`` as in :func:`pair_counts`."""
+    if static and spec.encoding == "bitplane":
+        frames = bit_planes(frames, spec.input_bits).reshape(-1, *frames.shape[1:])
+    if spec.layers[i].kind == "conv":
+        win = windows(frames)                                        # [P·N, H, W, 9C]
+    else:
+        win = frames.reshape(frames.shape[0], 1, 1, -1)
+    m, h, w, r = win.shape
+    nw = -(-r // word)
+    padded = np.zeros((m, h, w, nw * word), dtype=bool)
+    padded[..., :r] = win != 0
+    nz = padded.reshape(m, h, w, nw, word).any(axis=-1).sum(axis=-1)   # [P·N, H, W]
+    return nz.reshape(-1, n, h * w).sum(axis=0) + SCAN_LATENCY
 
 
 def dense_cycles(spec, i, lanes, T, static):
@@ -115,7 +132,8 @@ def layer_stats(spec, i, frames, static, wmat, T, n, lanes=None, word=None):
     st = LayerStats(pairs.sum(axis=(0, 2, 3, 4)), spec.fan_in(i) * neurons * T, None)
     if lanes is not None:
         st = st._replace(lanes=int(lanes), cycles=layer_cycles(pairs, lanes, T, static,
-                                                             scan_cycles(spec, i, T, word) if word else 0),
+                                                             scan_cycles(spec, i, frames, static, T, n, word)
+                                                             if word else None),
                          dense_cycles=dense_cycles(spec, i, lanes, T, static))
     return st
 

@@ -3,7 +3,8 @@
 3×3, stride 1, zero padding 1, then LIF (DESIGN.md §2-3). Loop order inside the core: pixel →
 output-channel group → t → matched pairs; a frame costs (``busy`` cycles, no input starvation)::
 
-    S + Σ_{k<K-1} max(S, P_k) + P_{K-1},   S = NP·NW + 4,   K = H·W·ceil(Co/L)
+    S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1},   K = H·W·ceil(Co/L),
+    S_k = (non-zero words of the unit's window over its NP passes) + 4
 
 (see :mod:`dualspike.rtl.blocks.sparse_engine` and :func:`dualspike.golden.cost.layer_cycles`).
 

@@ -4,9 +4,14 @@ readout per lane, output assembly.
 Work is split into *units* (one pixel × one group of ``L`` output channels). Unit ``k+1`` is
 scanned while unit ``k`` is popped; the two phases meet at a barrier, so per unit::
 
-    scan  S   = NP·NW + 4 cycles      (NP = T, or the bit planes B of a static first layer)
+    scan  S_k = nz + 4 cycles         (nz: the pixel's non-zero window words over its NP passes,
+                                       NP = T, or the bit planes B of a static first layer)
     pop   P_k = Σ_steps max_lane(max(1, pairs))      (static: max_lane(max(1, Σ_b pairs)) + T-1)
-    frame = S + Σ_{k<K-1} max(S, P_k) + P_{K-1}       (K units, the `busy` cycles of one frame)
+    frame = S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1}   (K units, the `busy` cycles of a frame)
+
+The scan reads only the window words that hold a spike: when a unit starts, a flag per (pass,
+word) (``word & padding != 0``) is loaded into ``pend``; each cycle the lowest pending word is
+picked (log-depth prefix-OR, no carry chain), read by every lane, and cleared.
 
 which is what :mod:`dualspike.golden.cost` computes. ``busy`` is high on exactly those cycles.
 
@@ -40,6 +45,29 @@ from .readout import readout
 from .sparsity_lane import LANE_LATENCY, _bits, _delay, sparsity_lane
 
 SCAN_TAIL = 3       # + the start cycle: 4 cycles from the last word read until its entry can be popped
+
+
+@block
+def _word_nonzero(word, vmask, flag):
+    """``flag = (word & vmask) != 0`` (``vmask`` None: ``word != 0``)."""
+    if vmask is None:
+        @always_comb
+        def comb():
+            flag.next = word != 0
+    else:
+        @always_comb
+        def comb():
+            flag.next = (word & vmask) != 0
+    return comb
+
+
+@block
+def _onehot_bit(onehot, bit, m):
+    """One bit of a one-hot -> binary encoder: ``bit = (onehot & m) != 0``."""
+    @always_comb
+    def comb():
+        bit.next = (onehot & m) != 0
+    return comb
 
 
 def _runs(bits):
@@ -104,15 +132,34 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             cs = _concat(win.data, src)
             insts.append(wire(vmasks[wi], cs))
 
-    # ---- controller: scan -------------------------------------------------------------------------
+    # ---- controller: scan ---------------------------------------------------------------------------
+    # (pass p, word wi) is flat word k = p*NW + wi; a 1-word scan gets a constant-0 second flag
+    K = NP * NW
+    KW = max(2, K)
+    KMASK = (1 << KW) - 1
+    KLOG = _bits(KW)
+    nzs = [Signal(bool(0)) for _ in range(K)]
+    for k in range(K):
+        insts.append(_word_nonzero(words[k], vmasks[k % NW] if conv else None, nzs[k]))
+    nzv = ConcatSignal(*reversed(nzs)) if K > 1 else ConcatSignal(intbv(0)[1:], nzs[0])
+    WI_ROM = tuple(k % NW if k < K else 0 for k in range(KW))
+    P_ROM = tuple(k // NW if k < K else 0 for k in range(KW))
+
     run = Signal(bool(0))
     sk_state = Signal(intbv(0)[2:])          # 0 idle, 1 reading, 2 tail, 3 done
-    sk_p = Signal(intbv(0)[PB:])
-    sk_wi = Signal(intbv(0, min=0, max=max(2, NW)))
     sk_tail = Signal(intbv(0, min=0, max=SCAN_TAIL + 1))
+    passm, pend, src, low, rest = (Signal(intbv(0)[KW:]) for _ in range(5))
+    scan_none = Signal(bool(0))
+    idx_bits = [Signal(bool(0)) for _ in range(KLOG)]
+    for b, bit in enumerate(idx_bits):
+        insts.append(_onehot_bit(low, bit, sum(1 << k for k in range(KW) if (k >> b) & 1)))
+    pick = ConcatSignal(*reversed(idx_bits)) if len(idx_bits) > 1 else idx_bits[0]
+    cur_idx = Signal(intbv(0, min=0, max=KW))      # the word read this cycle (state 1)
+    cur_last = Signal(bool(0))                     # ... and it is the unit's last
+    sk_wi = Signal(intbv(0, min=0, max=max(2, NW)))
+    sk_p = Signal(intbv(0)[PB:])
     sk_g, next_g, pk_g = (Signal(intbv(0)[GB:]) for _ in range(3))
     sk_gbase, next_gbase = (Signal(intbv(0, min=0, max=max(2, G * NW))) for _ in range(2))   # g·NW
-    sk_pbase = Signal(intbv(0, min=0, max=max(2, NP * NW)))                               # p·NW
     sk_par, sk_pixlast, sk_framelast = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     pk_active, pk_par, pk_pixlast, pk_framelast = (Signal(bool(0)) for _ in range(4))
     ts = Signal(intbv(0)[TB:])
@@ -141,6 +188,39 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             np_last.next = T - 1
             t_last.next = T - 1
 
+    @always_comb
+    def pass_mask():
+        v = intbv(0)[KW:]
+        for p in range(NP):
+            for wi in range(NW):
+                v[p * NW + wi] = p <= np_last
+        passm.next = v
+
+    @always_comb
+    def scan_src():
+        if start:
+            src.next = nzv & passm
+        else:
+            src.next = pend
+        scan_none.next = (nzv & passm) == 0
+
+    @always_comb
+    def scan_low():
+        v = intbv(0)[KW:]
+        v[:] = src
+        for k in range(KLOG):
+            v[:] = (v | (v << (1 << k))) & KMASK
+        low.next = src & (~(v << 1) & KMASK)
+        rest.next = src & ((v << 1) & KMASK)
+
+    @always_comb
+    def rom_wi():
+        sk_wi.next = WI_ROM[int(cur_idx)]
+
+    @always_comb
+    def rom_p():
+        sk_p.next = P_ROM[int(cur_idx)]
+
     if L > 1:
         @always_comb
         def alllast():
@@ -152,7 +232,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
 
     @always_comb
     def ctrl_comb():
-        last_read.next = sk_state == 1 and sk_p == np_last and sk_wi == NW - 1
+        last_read.next = sk_state == 1 and cur_last
         step_end.next = pk_active and all_last
         pop_fin.next = pk_active and all_last and ts == t_last
         take.next = run and sk_state == 3 and (not pk_active or (all_last and ts == t_last))
@@ -163,17 +243,20 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     @always_comb
     def start_comb():
         start.next = run and win.valid and (sk_state == 0 or take)
-        win.ready.next = run and last_read and sk_g == G - 1
+
+    @always_comb
+    def ready_comb():       # consumed with the last group's last read, or at its start if it reads none
+        win.ready.next = run and ((last_read and sk_g == G - 1) or (start and scan_none and next_g == G - 1))
 
     wsel = Signal(intbv(0)[W:])
     if conv:
         @always_comb
         def word_sel():
-            wsel.next = words[sk_pbase + sk_wi] & vmasks[sk_wi]
+            wsel.next = words[cur_idx] & vmasks[sk_wi]
     else:
         @always_comb
         def word_sel():
-            wsel.next = words[sk_pbase + sk_wi]
+            wsel.next = words[cur_idx]
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def scan_seq():
@@ -183,10 +266,14 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             s2_p.next = sk_p
             s2_par.next = sk_par
             if start:
-                sk_state.next = 1
-                sk_p.next = 0
-                sk_pbase.next = 0
-                sk_wi.next = 0
+                if scan_none:
+                    sk_state.next = 2
+                    sk_tail.next = 0
+                else:
+                    sk_state.next = 1
+                pend.next = rest
+                cur_idx.next = pick
+                cur_last.next = rest == 0
                 sk_g.next = next_g
                 sk_gbase.next = next_gbase
                 sk_par.next = not sk_par
@@ -199,16 +286,13 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
                     next_g.next = next_g + 1
                     next_gbase.next = next_gbase + NW
             elif sk_state == 1:
-                if sk_wi == NW - 1:
-                    sk_wi.next = 0
-                    if sk_p == np_last:
-                        sk_state.next = 2
-                        sk_tail.next = 0
-                    else:
-                        sk_p.next = sk_p + 1
-                        sk_pbase.next = sk_pbase + NW
+                if cur_last:
+                    sk_state.next = 2
+                    sk_tail.next = 0
                 else:
-                    sk_wi.next = sk_wi + 1
+                    pend.next = rest
+                    cur_idx.next = pick
+                    cur_last.next = rest == 0
             elif sk_state == 2:
                 if sk_tail == SCAN_TAIL - 1:
                     sk_state.next = 3
@@ -377,8 +461,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         insts.append(pair_counter(glbl, run, popped, pop_fin, pk_pixlast, pk_framelast, pairs))
     if probe is not None:
         insts.append(_ctrl_probe(glbl, run, take, start, pk_active, sk_state, win.valid, ts, probe))
-    return insts, word_sel, scan_seq, pop_seq, ctrl_comb, start_comb, npass, alllast, wbase, wdata, wacc, \
-        fin_comb, out_comb, out_seq
+    return insts, word_sel, scan_seq, pop_seq, ctrl_comb, start_comb, ready_comb, npass, pass_mask, \
+        scan_src, scan_low, rom_wi, rom_p, alllast, wbase, wdata, wacc, fin_comb, out_comb, out_seq
 
 
 @block

@@ -58,7 +58,7 @@ def expected_cycles(spec, model, x, lanes, word=64, T=None):
     frames, static, _ = encode(spec, x, T)
     wmat = receptive_field_matrix(spec, 0, model.layers[0].weight)
     pairs = pair_counts(spec, 0, frames, static, wmat, T, x.shape[0])
-    return layer_cycles(pairs, lanes, T, static, scan=scan_cycles(spec, 0, T, word))
+    return layer_cycles(pairs, lanes, T, static, scan=scan_cycles(spec, 0, frames, static, T, x.shape[0], word))
 
 
 @block

@@ -54,7 +54,7 @@ def expected(spec, model, x, i, lanes, res):
     frames = np.ascontiguousarray(tr.transpose(1, 0, 3, 4, 2)).reshape(-1, *tr.shape[3:], tr.shape[2])
     wmat = receptive_field_matrix(spec, i, model.layers[i].weight)
     pairs = pair_counts(spec, i, frames, False, wmat, spec.T, n)
-    return layer_cycles(pairs, lanes, spec.T, False, scan=scan_cycles(spec, i, spec.T))
+    return layer_cycles(pairs, lanes, spec.T, False, scan=scan_cycles(spec, i, frames, False, spec.T, n))
 
 
 @pytest.mark.parametrize("readout,hidden,layer,lanes,gap,stall", [

@@ -1,7 +1,8 @@
 """The generated accelerator in Verilator vs the golden model: integer equality, frame by frame.
 
 Small hand-made specs cover every encoding (binary, bitplane, events), leak k = 0, 1, 3, both
-resets, both readouts, pooling, saturation (5-bit membranes) and a baked-in build; each is run at
+resets, both readouts, pooling, saturation (5-bit membranes), a 32-bit mask word build (windows of
+several words) and a baked-in build; each is run at
 every runtime T, then reloaded with a second model. Streams are stressed with seeded input gaps
 and output stalls over 10,000 frames. Cycles per frame are compared with the golden cost model.
 """
@@ -30,9 +31,14 @@ SPECS = {
     "events-membrane": ModelSpec(
         name="t-events-m", input_shape=(2, 4, 5), encoding="events", T=3,
         layers=(LayerSpec("conv", 2, leak=3), LayerSpec("fc", 3, leak=0, reset="zero"))),
+    "bitplane-word32": ModelSpec(
+        name="t-word32", input_shape=(4, 5, 6), encoding="bitplane", T=2, input_bits=3,
+        layers=(LayerSpec("conv", 8, leak=1), LayerSpec("conv", 6, pool=True, leak=0, reset="zero"),
+                LayerSpec("fc", 4, leak=1))),
 }
 LANES = {"binary-count": [2, 3], "bitplane-membrane": [3, 1, 2], "events-saturate": [3, 2, 1],
-         "events-membrane": [1, 2]}
+         "events-membrane": [1, 2], "bitplane-word32": [3, 2, 2]}
+WORDS = {"bitplane-word32": 32}          # mask word width; the others use the generator's default
 
 
 def _model(spec, seed):
@@ -72,7 +78,7 @@ def case(request):
     from dualspike.rtl.sim import AccelSim
     name = request.param
     spec = SPECS[name]
-    sim = AccelSim(build(spec, LANES[name]))
+    sim = AccelSim(build(spec, LANES[name], word=WORDS.get(name)))
     yield name, spec, sim
     sim.close()
 
@@ -83,7 +89,7 @@ def test_bit_exact_every_T_and_reload(case):
         model = _model(spec, seed)
         sim.reset()
         sim.load_weights(model)
-        assert sim.read("WEIGHT_CRC") == streams.weight_crc(streams.weight_stream(model))
+        assert sim.read("WEIGHT_CRC") == streams.weight_crc(streams.weight_stream(model, sim.description.word))
         for T in range(1, spec.T + 1):
             x = _inputs(spec, seed * 10 + T, 40, T)
             got = sim.run_frames(x, T=T)
@@ -129,7 +135,7 @@ def test_cycles_per_frame_bounded_by_engine_model(case):
     sim.load_weights(model)
     x = _inputs(spec, 11, 60)
     sim.run_frames(x)
-    engine = float(golden.run(model, x, lanes=LANES[name], word=64).stats.frame_cycles.mean())
+    engine = float(golden.run(model, x, lanes=LANES[name], word=sim.description.word).stats.frame_cycles.mean())
     assert 0.95 * engine <= sim.interval <= 1.5 * engine, (sim.interval, engine)
 
 
