@@ -10,7 +10,7 @@ finish in yosys here. So this is *per-core yosys synth_xilinx, linear fit in lan
 extrapolation, not a full-design synthesis:
 
 1. every layer core is built as :func:`dualspike.rtl.chain.core_chain` builds it
-   (``core_geometry(spec, i, L, word=64, tmax=T, value_depth=ceil(cap/L))`` with the capacities
+   (``core_geometry(spec, i, L, word=W, tmax=T, value_depth=ceil(cap/L))``, ``W`` = ``--word``, with the capacities
    of ``rtl.generate.default_capacities``, no baked weights, the pair counter on), converted alone
    to Verilog and synthesized with :func:`dualspike.rtl.synth.synth` at two lane counts
    (``--points`` for conv layers, ``--fc-points`` for fc layers);
@@ -47,6 +47,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+WORD = 64          # mask word width of the cores; main() sets it from --word
 sys.path.insert(0, HERE)
 
 from tables import markdown_table, publish                                      # noqa: E402
@@ -86,7 +87,7 @@ def synth_file(path, top, family):
 def core_geo(spec, i, lanes, cap, tmax):
     """Layer ``i``'s core geometry exactly as ``core_chain`` builds it."""
     from dualspike.rtl.weight_image import core_geometry
-    return core_geometry(spec, i, lanes, word=64, tmax=tmax, value_depth=max(1, -(-cap // lanes)))
+    return core_geometry(spec, i, lanes, word=WORD, tmax=tmax, value_depth=max(1, -(-cap // lanes)))
 
 
 def synth_core(spec, i, lanes, cap, tmax, family, outdir):
@@ -128,7 +129,7 @@ def synth_slice(spec, i, lanes, groups, value_depth, tmax, family, outdir):
     from dualspike.rtl.blocks.fc_core import fc_core
     from dualspike.rtl.weight_image import core_geometry
     sp = slice_spec(spec, i, lanes * groups)
-    geo = core_geometry(sp, i, lanes, word=64, tmax=tmax, value_depth=value_depth)
+    geo = core_geometry(sp, i, lanes, word=WORD, tmax=tmax, value_depth=value_depth)
     assert geo.groups == groups, (geo.groups, groups)
     core = conv_core if geo.kind == "conv" else fc_core
 
@@ -195,7 +196,7 @@ def synth_loader(spec, lanes, caps, family, outdir):
 
     @block
     def loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc):
-        return weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lanes, caps)
+        return weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lanes, caps, word=WORD)
 
     name = "loader_" + "_".join(map(str, lanes))
     inst = loader(Signal(bool(0)), Signal(bool(0)), AxiStream(64), LoaderBus(len(spec.layers), max(lanes)),
@@ -238,6 +239,7 @@ def main(argv=None):
     ap.add_argument("--model", default="scnn5-mnist", help="dualspike/pretrained/<model>.dsm")
     ap.add_argument("--board", default="pynq-z2")
     ap.add_argument("--family", default=None, help="yosys family (default: the board's)")
+    ap.add_argument("--word", type=int, default=None, help="mask word width (default: the generator's)")
     ap.add_argument("--points", default="2,4", help="two lane counts synthesized per conv core")
     ap.add_argument("--fc-points", default="1,2", help="two lane counts synthesized per fc core")
     ap.add_argument("--sim-lanes", default=None, help="simulated build lanes (default dualspike.demo.sim_lanes)")
@@ -254,7 +256,9 @@ def main(argv=None):
     from dualspike import bitmap
     from dualspike.accel import BOARDS
     from dualspike.demo import sim_lanes, step_board_allocation
-    from dualspike.rtl.generate import LUT_BUDGET, BRAM_BUDGET, default_capacities, estimate_resources
+    from dualspike.rtl.generate import LUT_BUDGET, BRAM_BUDGET, WORD_DEFAULT, default_capacities, estimate_resources
+    global WORD
+    WORD = args.word or WORD_DEFAULT
 
     t_start = time.time()
     path = os.path.join(ROOT, "dualspike", "pretrained", f"{args.model}.dsm")
@@ -273,7 +277,7 @@ def main(argv=None):
     else:
         from dualspike.data import default_mnist
         x = default_mnist("test")[0][:64] if spec.input_shape == (1, 28, 28) else None
-        auto, _ = step_board_allocation(model, args.board, x)
+        auto, _ = step_board_allocation(model, args.board, x, WORD)
         auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]
@@ -345,7 +349,7 @@ def main(argv=None):
                 tot[k] += v[k]
         gl = {k: float(sum(r[k] for _, r in glue[build])) for k in KEYS + ("dsp",)}
         total = {k: tot[k] + gl[k] for k in tot}
-        est = estimate_resources(spec, lanes, caps, tmax)
+        est = estimate_resources(spec, lanes, caps, tmax, WORD)
         builds[build] = {"lanes": lanes, "per": per, "cores": tot, "glue": gl, "total": total, "est": est}
 
     # ---- write -------------------------------------------------------------------------------
@@ -359,7 +363,7 @@ def main(argv=None):
             "equivalents, depth = LUT levels register to register).", "",
             f"Model `dualspike/pretrained/{args.model}.dsm`, T_max = {tmax}, capacities (default_capacities, "
             f"non-zero weights per layer) {caps}. Each core is built as `core_chain` builds it "
-            "(`core_geometry(spec, i, L, word=64, tmax, value_depth=ceil(cap/L))`, runtime weights, pair "
+            f"(`core_geometry(spec, i, L, word={WORD}, tmax, value_depth=ceil(cap/L))`, runtime weights, pair "
             "counter) and synthesized alone at two lane counts; LUT/FF/BRAM = a + b·lanes through the "
             "two points, evaluated at each build's lanes (a lane count equal to a measured point uses "
             "the measurement).", "",

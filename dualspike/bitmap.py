@@ -62,17 +62,20 @@ def words_for(fan_in, word=WORD_BITS):
     return -(-fan_in // word)
 
 
-def mask_words(masks, fan_in, word=WORD_BITS):
-    """The file's 64-bit mask words ``[Co, words_for(fan_in)]`` re-cut into ``word``-bit words
-    (bit ``j`` in word ``j // word`` at bit ``j % word``), one per uint64 ``[Co, words_for(fan_in,
-    word)]``: the mask RAM layout of an accelerator built with that word width."""
+def mask_words(masks, fan_in, word=WORD_BITS, from_word=WORD_BITS):
+    """Mask words ``[Co, words_for(fan_in, from_word)]`` (the file's 64-bit words by default) re-cut
+    into ``word``-bit words (bit ``j`` in word ``j // word`` at bit ``j % word``), one per uint64
+    ``[Co, words_for(fan_in, word)]``: the mask RAM layout of an accelerator built with that word
+    width (and, with ``from_word``, back)."""
     masks = np.asarray(masks, dtype=np.uint64)
-    if word == WORD_BITS:
+    if word == from_word:
         return masks
-    if not 1 <= word <= WORD_BITS:
-        raise ValueError(f"mask word width must be in [1, {WORD_BITS}], not {word}")
+    for w in (word, from_word):
+        if not 1 <= w <= WORD_BITS:
+            raise ValueError(f"mask word width must be in [1, {WORD_BITS}], not {w}")
     co = masks.shape[0]
-    bits = np.unpackbits(masks.astype("<u8").view(np.uint8).reshape(co, -1), axis=1, bitorder="little")
+    bits = np.unpackbits(masks.astype("<u8").view(np.uint8).reshape(co, -1, 8), axis=2, bitorder="little")
+    bits = bits[:, :, :from_word].reshape(co, -1)
     nw = words_for(fan_in, word)
     cut = np.zeros((co, nw * word), dtype=np.uint64)
     cut[:, :fan_in] = bits[:, :fan_in]

@@ -52,11 +52,13 @@ def step_build(model, out, board, lanes, x=None):
     return generate(model.spec, os.path.join(out, "build"), board=board, lanes=lanes, model=model, sample=x)
 
 
-def step_board_allocation(model, board, x):
-    """Lanes the generator's ``auto`` picks for ``board`` and its area estimate (no build)."""
-    from .rtl.generate import auto_lanes, default_capacities, estimate_resources
-    lanes, _ = auto_lanes(model, board, x)
-    return lanes, estimate_resources(model.spec, lanes, default_capacities(model.spec, board), model.spec.T)
+def step_board_allocation(model, board, x, word=None):
+    """Lanes the generator's ``auto`` picks for ``board`` (at mask word width ``word``, default the
+    generator's) and its area estimate (no build)."""
+    from .rtl.generate import WORD_DEFAULT, auto_lanes, default_capacities, estimate_resources
+    word = word or WORD_DEFAULT
+    lanes, _ = auto_lanes(model, board, x, word=word)
+    return lanes, estimate_resources(model.spec, lanes, default_capacities(model.spec, board), model.spec.T, word)
 
 
 def step_rtl_sim(model, desc, out, x, batch=100, log=print):

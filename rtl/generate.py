@@ -54,7 +54,7 @@ CORE_LUTS = 350                # scan/pop controller and output assembly
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
 LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
              32: {"conv": 580, "fc": 330}}   # accumulator, LIF or readout
-WORD_DEFAULT = 64
+WORD_DEFAULT = 32   # on scnn5-mnist / pynq-z2: ~1.5× shorter frame interval than 64 in the same LUTs
 
 
 def lane_luts(kind, word):
@@ -215,8 +215,8 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — used by ``lanes="auto"``
     (pair statistics) and, with ``bake=True``, stored as the weight RAMs' initial contents.
     ``fifos``: a frame FIFO between consecutive cores (decouples them; a few block RAMs).
-    ``word``: mask word width of the cores (64 or 32; 32 halves a lane's pop logic, while a scan
-    reads about twice as many words).
+    ``word``: mask word width of the cores (32, the default, or 64): 32 makes a lane ~40 % smaller
+    (its pop logic is word-wide), so more lanes fit, while a scan reads up to twice as many words.
     """
     from myhdl import Signal
 

@@ -74,6 +74,7 @@ def test_weight_stream_mask_words_of_a_narrower_build(word):
         assert not (got >> np.uint64(word)).any()
         assert np.array_equal(bits.reshape(co, -1)[:, :r].astype(bool), rf)
         assert not bits.reshape(co, -1)[:, r:].any()
+        assert np.array_equal(bitmap.mask_words(got, r, from_word=word), p.masks)     # and back
         pos += 1 + co * nw + -(-len(p.values) // 16) + co
     assert pos == len(words)
 

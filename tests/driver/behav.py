@@ -13,7 +13,7 @@ from collections import deque
 import numpy as np
 
 from dualspike import golden, regmap, streams
-from dualspike.bitmap import PackedLayer, unpack_layer, words_for
+from dualspike.bitmap import PackedLayer, mask_words, unpack_layer, words_for
 from dualspike.model import IntegerModel
 
 
@@ -175,8 +175,8 @@ class BehaviouralAccel:
                     self.error = 1
                     return
                 fan = spec.fan_in(i)
-                nw = words_for(fan)
-                masks = words[pos + 1:pos + 1 + co * nw].reshape(co, nw)
+                nw = words_for(fan, self.desc.word)
+                masks = mask_words(words[pos + 1:pos + 1 + co * nw].reshape(co, nw), fan, from_word=self.desc.word)
                 pos += 1 + co * nw
                 nv = -(-nnz // 16)
                 vw = words[pos:pos + nv]

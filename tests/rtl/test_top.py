@@ -1,8 +1,8 @@
 """The generated accelerator in Verilator vs the golden model: integer equality, frame by frame.
 
 Small hand-made specs cover every encoding (binary, bitplane, events), leak k = 0, 1, 3, both
-resets, both readouts, pooling, saturation (5-bit membranes), a 32-bit mask word build (windows of
-several words) and a baked-in build; each is run at
+resets, both readouts, pooling, saturation (5-bit membranes), windows of several mask words, both
+mask word widths (32, 64) and a baked-in build; each is run at
 every runtime T, then reloaded with a second model. Streams are stressed with seeded input gaps
 and output stalls over 10,000 frames. Cycles per frame are compared with the golden cost model.
 """
@@ -31,14 +31,14 @@ SPECS = {
     "events-membrane": ModelSpec(
         name="t-events-m", input_shape=(2, 4, 5), encoding="events", T=3,
         layers=(LayerSpec("conv", 2, leak=3), LayerSpec("fc", 3, leak=0, reset="zero"))),
-    "bitplane-word32": ModelSpec(
-        name="t-word32", input_shape=(4, 5, 6), encoding="bitplane", T=2, input_bits=3,
+    "bitplane-wide": ModelSpec(
+        name="t-wide", input_shape=(4, 5, 6), encoding="bitplane", T=2, input_bits=3,
         layers=(LayerSpec("conv", 8, leak=1), LayerSpec("conv", 6, pool=True, leak=0, reset="zero"),
                 LayerSpec("fc", 4, leak=1))),
 }
 LANES = {"binary-count": [2, 3], "bitplane-membrane": [3, 1, 2], "events-saturate": [3, 2, 1],
-         "events-membrane": [1, 2], "bitplane-word32": [3, 2, 2]}
-WORDS = {"bitplane-word32": 32}          # mask word width; the others use the generator's default
+         "events-membrane": [1, 2], "bitplane-wide": [3, 2, 2]}
+WORDS = {"bitplane-membrane": 64}      # mask word width; the others use the generator's default (32)
 
 
 def _model(spec, seed):
