@@ -53,8 +53,8 @@ LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores
 CORE_LUTS = 350                # scan/pop controller and output assembly
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
 LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
-             32: {"conv": 580, "fc": 330}}   # accumulator, LIF or readout
-WORD_DEFAULT = 32   # on scnn5-mnist / pynq-z2: ~1.5× shorter frame interval than 64 in the same LUTs
+             32: {"conv": 640, "fc": 700}}   # accumulator, LIF or readout (largest measured per-lane cost)
+WORD_DEFAULT = 32   # scnn5-mnist on pynq-z2: a shorter frame interval than 64 in the same LUT budget
 
 
 def lane_luts(kind, word):
@@ -64,7 +64,7 @@ def lane_luts(kind, word):
     return LANE_LUTS[word][kind]
 
 
-def estimate_resources(spec, lanes, capacities, t_max, word=64):
+def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
     """``{"luts", "bram36"}`` estimate of a build. LUTs: the model above, fitted to per-core yosys
     figures (largest per-lane cost measured, so the estimate errs high); BRAM: one mask RAM per
     lane (``word``-bit words), the value memory, a line buffer over 4 Kb."""
@@ -105,7 +105,7 @@ class PairProfile:
     """Matched pairs per (t, frame, pixel, channel) of every layer on sample inputs ``x``: the cost
     model for any lanes-per-layer allocation without re-running the network."""
 
-    def __init__(self, model, x, T=None, word=64):
+    def __init__(self, model, x, T=None, word=WORD_DEFAULT):
         spec = model.spec
         self.spec, self.T, self.word = spec, spec.T if T is None else T, word
         r = golden.run(model, x, T=self.T, trace=True)
@@ -135,42 +135,57 @@ class PairProfile:
         return max(f(i, L) for i, L in enumerate(lanes))
 
 
-def _next_lanes(co, L):
-    """The smallest lane count above ``L`` that lowers the number of channel groups."""
-    groups = -(-co // L)
-    if groups <= 1:
-        return None
-    return -(-co // (groups - 1))
+def lane_choices(co):
+    """Lane counts for ``co`` output channels that each give a different number of channel groups
+    (fewer lanes with the same groups only idle lanes), ascending from 1 to ``co``."""
+    return sorted({-(-co // g) for g in range(1, co + 1)})
 
 
-def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, max_steps=200, word=64):
-    """Lanes per layer minimising the cost-model frame interval under the board budget.
+def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=None):
+    """Lanes per layer minimising the engine's frame interval under the board budget.
 
-    Greedy: start at one lane per layer; repeatedly give the slowest layer (by the engine's cycles,
-    :meth:`PairProfile.engine_cycles`) the next lane count that removes a channel group, while
-    :func:`estimate_resources` fits the budget. ``x``: sample
-    inputs (default: 32 random ones of the spec's shape). Returns ``(lanes, profile)``.
+    For a target interval ``C`` every layer takes the fewest lanes (of :func:`lane_choices`) whose
+    cycles (:meth:`PairProfile.engine_cycles` on ``x``) are at most ``C``; the smallest ``C``
+    whose allocation :func:`fits` the board (:func:`estimate_resources`) is found by bisection over
+    the cycle counts the layers can reach (a larger ``C`` never needs more lanes, so fitting is
+    monotone in ``C``). ``x``: sample inputs (default: 32 of the spec's shape). If even one lane
+    per layer does not fit, that is returned. Returns ``(lanes, profile)``.
     """
     spec = model.spec
+    word = word or WORD_DEFAULT
     if x is None:
         x = _sample_inputs(spec, 32)
     caps = capacities or default_capacities(spec, board)
     t_max = t_max or spec.T
     prof = PairProfile(model, x, word=word)
-    lanes = [1] * len(spec.layers)
-    cyc = [prof.engine_cycles(i, 1) for i in range(len(lanes))]
-    for _ in range(max_steps):
-        slow = int(np.argmax(cyc))
-        nxt = _next_lanes(spec.layers[slow].out_channels, lanes[slow])
-        if nxt is None:
-            break
-        trial = list(lanes)
-        trial[slow] = nxt
-        if not fits(board, estimate_resources(spec, trial, caps, t_max, word)):
-            break
-        lanes = trial
-        cyc[slow] = prof.engine_cycles(slow, nxt)
-    return lanes, prof
+    table = [[(L, prof.engine_cycles(i, L)) for L in lane_choices(ls.out_channels)]
+             for i, ls in enumerate(spec.layers)]
+
+    def allocation(limit):
+        lanes = []
+        for options in table:
+            under = [L for L, c in options if c <= limit]
+            if not under:
+                return None
+            lanes.append(min(under))
+        return lanes
+
+    def fitting(limit):
+        lanes = allocation(limit)
+        return lanes if lanes is not None and fits(board, estimate_resources(spec, lanes, caps, t_max, word)) \
+            else None
+
+    targets = sorted({c for options in table for _, c in options})
+    lo, hi = 0, len(targets) - 1
+    if fitting(targets[hi]) is None:
+        return [1] * len(spec.layers), prof
+    while lo < hi:                                   # smallest target whose allocation fits
+        mid = (lo + hi) // 2
+        if fitting(targets[mid]) is not None:
+            hi = mid
+        else:
+            lo = mid + 1
+    return fitting(targets[lo]), prof
 
 
 def _sample_inputs(spec, n, seed=0):
