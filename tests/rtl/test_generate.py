@@ -4,8 +4,8 @@ import pytest
 from dualspike.accel import BOARDS
 from dualspike.errors import SpecError
 from dualspike.model import random_model
-from dualspike.rtl.generate import (LANE_LUTS, LUT_BUDGET, _next_lanes, auto_lanes, default_capacities,
-                                    estimate_resources, fits, generate)
+from dualspike.rtl.generate import (LANE_LUTS, LUT_BUDGET, auto_lanes, default_capacities, estimate_resources, fits,
+                                    generate, lane_choices)
 from dualspike.spec import builtin
 
 SPEC = builtin("scnn5-mnist")
@@ -32,13 +32,20 @@ def test_auto_lanes_fit_the_board_and_balance_the_layers(board):
     est = estimate_resources(SPEC, lanes, caps, SPEC.T, 32)
     assert fits(board, est) and est["luts"] <= LUT_BUDGET * BOARDS[board]["luts"]
     assert lanes != [1] * 5
-    # the greedy stopped: the slowest layer's next lane count (one channel group fewer) does not fit
+    # every layer uses a lane count that changes its channel groups, and the slowest layer's next
+    # one (a group fewer, the only way to a shorter interval) does not fit
+    assert all(L in lane_choices(ls.out_channels) for L, ls in zip(lanes, SPEC.layers))
     slow = max(range(5), key=lambda i: prof.engine_cycles(i, lanes[i]))
-    nxt = _next_lanes(SPEC.layers[slow].out_channels, lanes[slow])
-    if nxt is not None:
+    more = [L for L in lane_choices(SPEC.layers[slow].out_channels) if L > lanes[slow]]
+    if more:
         trial = list(lanes)
-        trial[slow] = nxt
+        trial[slow] = more[0]
         assert not fits(board, estimate_resources(SPEC, trial, caps, SPEC.T, 32))
+
+
+def test_lane_choices_are_the_group_boundaries():
+    assert lane_choices(10) == [1, 2, 3, 4, 5, 10]
+    assert lane_choices(63)[-3:] == [21, 32, 63]
 
 
 def test_generate_refuses_an_unsupported_word_width(tmp_path):
