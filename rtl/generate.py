@@ -4,8 +4,9 @@
 >>> desc = generate(builtin("scnn5-mnist"), "build/scnn5", lanes=[4, 16, 16, 8, 2])   # doctest: +SKIP
 
 ``lanes`` is a list (one per layer) or ``"auto"``: :func:`auto_lanes` measures the model's matched
-pairs on sample inputs with the golden model and grows the slowest layer's lanes while the
-resource estimate (:func:`estimate_resources`) stays within the board's LUT and BRAM budget.
+pairs and window words on sample inputs with the golden model and picks the lanes with the
+shortest engine frame interval whose resource estimate (:func:`estimate_resources`) stays within
+the board's LUT and BRAM budget. ``word`` sets the cores' mask word width (32 by default).
 ``capacities`` (non-zero weights per layer the value memories hold) default to the dense count
 when it fits the board, so any retrained model of the same shape loads at run time.
 """
