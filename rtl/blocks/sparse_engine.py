@@ -9,11 +9,10 @@ scanned while unit ``k`` is popped; the two phases meet at a barrier, so per uni
     pop   P_k = Σ_steps max_lane(max(1, pairs))      (static: max_lane(max(1, Σ_b pairs)) + T-1)
     frame = S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1}   (K units, the `busy` cycles of a frame)
 
+which is what :mod:`dualspike.golden.cost` computes. ``busy`` is high on exactly those cycles.
 The scan reads only the window words that hold a spike: when a unit starts, a flag per (pass,
 word) (``word & padding != 0``) is loaded into ``pend``; each cycle the lowest pending word is
 picked (log-depth prefix-OR, no carry chain), read by every lane, and cleared.
-
-which is what :mod:`dualspike.golden.cost` computes. ``busy`` is high on exactly those cycles.
 
 Parameters: ``geo`` (CoreGeometry), ``images`` (per-lane RAM images or None), ``npix`` (pixels in
 the window bus), ``conv`` (True: the window bus carries a 9-bit tap mask above the pixels and
