@@ -10,6 +10,7 @@ scanned while unit ``k`` is popped; the two phases meet at a barrier, so per uni
     frame = S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1}   (K units, the `busy` cycles of a frame)
 
 which is what :mod:`dualspike.golden.cost` computes. ``busy`` is high on exactly those cycles.
+
 The scan reads only the window words that hold a spike: when a unit starts, a flag per (pass,
 word) (``word & padding != 0``) is loaded into ``pend``; each cycle the lowest pending word is
 picked (log-depth prefix-OR, no carry chain), read by every lane, and cleared.
