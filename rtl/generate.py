@@ -108,7 +108,7 @@ class PairProfile:
 
     def __init__(self, model, x, T=None, word=WORD_DEFAULT):
         spec = model.spec
-        self.spec, self.T, self.word = spec, spec.T if T is None else T, word
+        self.spec, self.T = spec, spec.T if T is None else T
         r = golden.run(model, x, T=self.T, trace=True)
         frames, static, _ = encode(spec, x, self.T)
         n = x.shape[0]
@@ -142,7 +142,7 @@ def lane_choices(co):
     return sorted({-(-co // g) for g in range(1, co + 1)})
 
 
-def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=None):
+def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=WORD_DEFAULT):
     """Lanes per layer minimising the engine's frame interval under the board budget.
 
     For a target interval ``C`` every layer takes the fewest lanes (of :func:`lane_choices`) whose
@@ -153,7 +153,6 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
     per layer does not fit, that is returned. Returns ``(lanes, profile)``.
     """
     spec = model.spec
-    word = word or WORD_DEFAULT
     if x is None:
         x = _sample_inputs(spec, 32)
     caps = capacities or default_capacities(spec, board)

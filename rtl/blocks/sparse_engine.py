@@ -42,7 +42,7 @@ from ..interfaces import wire
 from .lif_unit import lif_unit
 from .popcount import frame_popcount, popcount, popcount_latency
 from .readout import readout
-from .sparsity_lane import LANE_LATENCY, _bits, _delay, sparsity_lane
+from .sparsity_lane import LANE_LATENCY, _bits, _delay, prefix_or, sparsity_lane
 
 SCAN_TAIL = 3       # + the start cycle: 4 cycles from the last word read until its entry can be popped
 
@@ -204,14 +204,13 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             src.next = pend
         scan_none.next = (nzv & passm) == 0
 
+    src_incl = Signal(intbv(0)[KW:])
+    insts.append(prefix_or(src, src_incl))
+
     @always_comb
     def scan_low():
-        v = intbv(0)[KW:]
-        v[:] = src
-        for k in range(KLOG):
-            v[:] = (v | (v << (1 << k))) & KMASK
-        low.next = src & (~(v << 1) & KMASK)
-        rest.next = src & ((v << 1) & KMASK)
+        low.next = src & (~(src_incl << 1) & KMASK)
+        rest.next = src & ((src_incl << 1) & KMASK)
 
     @always_comb
     def rom_wi():

@@ -96,7 +96,6 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     WB, BB, VB, CW = geo.wbits, geo.bbits, geo.vbits, geo.cur_w
     PB, TB, GB = _bits(geo.npass), _bits(geo.tmax), _bits(G)
     STATIC = geo.static
-    LOG = _bits(W)
     MASKW = (1 << W) - 1
     FD = fifo_depth(geo)
     EW = 2 * W + BW + PB + 2                 # [one | par | p | base | mask | x]
@@ -198,13 +197,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     a_match, h_match, popping = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     started = Signal(bool(0))
 
-    @always_comb
-    def prefix():
-        v = intbv(0)[W:]
-        v[:] = A_x
-        for k in range(LOG):
-            v[:] = (v | (v << (1 << k))) & MASKW
-        incl.next = v
+    prefix = prefix_or(A_x, incl)
 
     @always_comb
     def lowbit():
@@ -392,6 +385,25 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
             o_pair.next = popping
 
     return instances()
+
+
+@block
+def prefix_or(x, incl):
+    """``incl[i] = OR(x[0..i])`` in log depth (no carry chain): ``x & ~(incl << 1)`` is the lowest
+    set bit of ``x`` and ``x & (incl << 1)`` the rest. Shared by the lane's pop and the engine's
+    word pick."""
+    n = len(x)
+    mask = (1 << n) - 1
+    steps = _bits(n)
+
+    @always_comb
+    def comb():
+        v = intbv(0)[n:]
+        v[:] = x
+        for k in range(steps):
+            v[:] = (v | (v << (1 << k))) & mask
+        incl.next = v
+    return comb
 
 
 @block
