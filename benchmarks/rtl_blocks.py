@@ -34,12 +34,12 @@ from dualspike.rtl.blocks.popcount import popcount                              
 from dualspike.rtl.blocks.readout import readout                                # noqa: E402
 from dualspike.rtl.blocks.sparsity_lane import sparsity_lane                    # noqa: E402
 from dualspike.rtl.interfaces import Global, Stream                             # noqa: E402
+from dualspike.rtl.synth import path_depth                                      # noqa: E402
 from dualspike.rtl.weight_image import core_geometry                           # noqa: E402
 from dualspike.spec import LayerSpec, ModelSpec, builtin                        # noqa: E402
 
 BUILD = os.path.join(ROOT, "build", "rtl_blocks")
 OUT = os.path.join(ROOT, "benchmarks", "results", "rtl_blocks.md")
-COMB = ("LUT", "CARRY", "MUXF")
 
 
 def blocks(quick):
@@ -120,53 +120,10 @@ def netlist_figures(m):
     ffs = sum(n for t, n in count.items() if t.startswith("FD"))
     bram = count["RAMB36E1"] + count["RAMB18E1"] / 2
     dsp = sum(n for t, n in count.items() if t.startswith("DSP"))
-    lut_depth, cell_depth = depth(cells)
+    lut_depth = path_depth(cells, lambda t: 0 if t.startswith("CARRY") else 1)
+    cell_depth = path_depth(cells, lambda t: 1)
     return dict(lut=luts, lutram=lutram, ff=ffs, bram=bram, dsp=dsp, carry=count["CARRY4"],
                 lut_levels=lut_depth, cells=cell_depth)
-
-
-def depth(cells):
-    """Longest combinational path between sequential elements: (LUT+MUXF levels, all cells)."""
-    drivers, sinks = {}, defaultdict(list)
-    comb = {}
-    for name, c in cells.items():
-        is_comb = c["type"].startswith(COMB)
-        comb[name] = is_comb
-        for port, bits in c["connections"].items():
-            out = c.get("port_directions", {}).get(port) == "output"
-            for b in bits:
-                if isinstance(b, str):
-                    continue
-                if out:
-                    drivers[b] = name
-                elif is_comb:
-                    sinks[b].append(name)
-    succ = defaultdict(set)
-    for b, d in drivers.items():
-        if comb.get(d):
-            for s in sinks.get(b, ()):
-                succ[d].add(s)
-    order, seen = [], set()
-    for start in [n for n in cells if comb[n]]:        # iterative DFS topological order
-        if start in seen:
-            continue
-        stack = [(start, iter(succ[start]))]
-        seen.add(start)
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                order.append(node)
-                stack.pop()
-            elif nxt not in seen:
-                seen.add(nxt)
-                stack.append((nxt, iter(succ[nxt])))
-    lut_d, cell_d = {}, {}
-    for n in order:                                    # reverse topological: successors first
-        w_l = 0 if cells[n]["type"].startswith("CARRY") else 1
-        lut_d[n] = w_l + max((lut_d[s] for s in succ[n]), default=0)
-        cell_d[n] = 1 + max((cell_d[s] for s in succ[n]), default=0)
-    return max(lut_d.values(), default=0), max(cell_d.values(), default=0)
 
 
 def utilization(quick):

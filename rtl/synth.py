@@ -29,51 +29,36 @@ def _count(cells):
             "carry": c.get("CARRY4", 0) + c.get("CARRY8", 0)}
 
 
-def logic_depth(netlist, module):
-    """Longest LUT-level path between sequential elements in a yosys JSON netlist."""
-    mod = netlist["modules"][module]
-    drivers, readers, kind = {}, collections.defaultdict(list), {}
-    for name, cell in mod["cells"].items():
-        kind[name] = cell["type"]
-        dirs = cell.get("port_directions", {})
+def path_depth(cells, weight):
+    """Longest path through combinational cells between sequential elements (FF, BRAM, LUTRAM,
+    ports) of a yosys JSON module's ``cells``, each cell counting ``weight(cell type)``."""
+    drivers, comb = {}, {n for n, c in cells.items() if c["type"] in COMB}
+    for name, cell in cells.items():
         for port, bits in cell["connections"].items():
-            for b in bits:
-                if isinstance(b, str):
-                    continue
-                if dirs.get(port) == "output":
-                    drivers[b] = name
-                else:
-                    readers[b].append(name)
-    comb = {n for n, t in kind.items() if t in COMB}
-    preds = collections.defaultdict(set)
-    for name in comb:
-        cell = mod["cells"][name]
-        for port, bits in cell["connections"].items():
-            if cell["port_directions"].get(port) == "output":
-                continue
-            for b in bits:
-                d = drivers.get(b)
-                if d in comb:
-                    preds[name].add(d)
-    depth = {}
-    order = []
-    indeg = {n: len(preds[n]) for n in comb}
+            if cell.get("port_directions", {}).get(port) == "output":
+                drivers.update((b, name) for b in bits if not isinstance(b, str))
+    preds = {n: {drivers.get(b) for port, bits in cells[n]["connections"].items()
+                 if cells[n]["port_directions"].get(port) != "output" for b in bits
+                 if not isinstance(b, str)} & comb for n in comb}
     succ = collections.defaultdict(list)
     for n, ps in preds.items():
         for p in ps:
             succ[p].append(n)
-    ready = [n for n in comb if indeg[n] == 0]
-    while ready:
+    indeg = {n: len(preds[n]) for n in comb}
+    ready, depth = [n for n in comb if indeg[n] == 0], {}
+    while ready:                                   # topological order (Kahn)
         n = ready.pop()
-        order.append(n)
+        depth[n] = weight(cells[n]["type"]) + max((depth[p] for p in preds[n]), default=0)
         for s in succ[n]:
             indeg[s] -= 1
             if indeg[s] == 0:
                 ready.append(s)
-    for n in order:
-        w = 0 if kind[n] in ("MUXF7", "MUXF8", "MUXF9") else 1
-        depth[n] = w + max((depth[p] for p in preds[n]), default=0)
     return max(depth.values(), default=0)
+
+
+def logic_depth(netlist, module):
+    """LUT levels of the longest register-to-register path (MUXF7/8/9 count 0, a CARRY cell 1)."""
+    return path_depth(netlist["modules"][module]["cells"], lambda t: 0 if t.startswith("MUXF") else 1)
 
 
 def synth(verilog, family="xc7", top="dualspike_top", timeout=3600):
