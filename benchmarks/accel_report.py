@@ -97,7 +97,7 @@ def main(argv=None):
         with AccelSim(bdir) as sim:
             build_s = time.time() - t0
             sim.load_weights(model)
-            xf = x[:args.frames]
+            xf = x[::max(1, len(x) // args.frames)][:args.frames]      # spread over the classes
             t0, c0 = time.time(), sim.cycles
             got = sim.run_frames(xf)
             wall = time.time() - t0

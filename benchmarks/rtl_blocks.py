@@ -33,6 +33,7 @@ from dualspike.rtl.blocks.pool import pool                                      
 from dualspike.rtl.blocks.popcount import popcount                              # noqa: E402
 from dualspike.rtl.blocks.readout import readout                                # noqa: E402
 from dualspike.rtl.blocks.sparsity_lane import sparsity_lane                    # noqa: E402
+from dualspike.rtl.generate import WORD_DEFAULT                                 # noqa: E402
 from dualspike.rtl.interfaces import Global, Stream                             # noqa: E402
 from dualspike.rtl.synth import path_depth                                      # noqa: E402
 from dualspike.rtl.weight_image import core_geometry                           # noqa: E402
@@ -68,15 +69,18 @@ def blocks(quick):
          lambda: line_buffer(Global(), Stream(128), Stream(9 * 128 + 9), width=14, height=14, pixel_w=128)),
     ]
     if not quick:
-        c3 = conv_core_for(spec, 3, 4, model=model)
-        c0 = conv_core_for(spec, 0, 4, model=model)
-        f4 = fc_core_for(spec, 4, 2, model=model)
+        c3 = conv_core_for(spec, 3, 4, model=model, word=WORD_DEFAULT)
+        c0 = conv_core_for(spec, 0, 4, model=model, word=WORD_DEFAULT)
+        f4 = fc_core_for(spec, 4, 2, model=model, word=WORD_DEFAULT)
+        c3w = conv_core_for(spec, 3, 4, model=model, word=64)
         out += [
-            ("conv_core", "scnn5 layer 3 (c64 on 7x7, R=576), 4 lanes",
+            ("conv_core", f"scnn5 layer 3 (c64 on 7x7, R=576), 4 lanes, {WORD_DEFAULT}-bit words (the default)",
              lambda: conv_core(*c3.ports, geo=c3.geo, images=c3.images)),
-            ("conv_core (bitplane)", "scnn5 layer 0 (1 ch 28x28, 8 planes), 4 lanes",
+            ("conv_core (WORD 64)", "the same core with 64-bit words",
+             lambda: conv_core(*c3w.ports, geo=c3w.geo, images=c3w.images)),
+            ("conv_core (bitplane)", f"scnn5 layer 0 (1 ch 28x28, 8 planes), 4 lanes, {WORD_DEFAULT}-bit words",
              lambda: conv_core(*c0.ports, geo=c0.geo, images=c0.images)),
-            ("fc_core", "scnn5 readout (576 -> 10, membrane), 2 lanes",
+            ("fc_core", f"scnn5 readout (576 -> 10, membrane), 2 lanes, {WORD_DEFAULT}-bit words",
              lambda: fc_core(*f4.ports, geo=f4.geo, images=f4.images)),
         ]
     return out
