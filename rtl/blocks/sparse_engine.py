@@ -70,6 +70,39 @@ def _onehot_bit(onehot, bit, m):
     return comb
 
 
+def _pick_signals(n):
+    """``(rest, bits, last)`` for :func:`lowest_pick` on ``n`` bits."""
+    return Signal(intbv(0)[n:]), [Signal(bool(0)) for _ in range(_bits(n))], Signal(bool(0))
+
+
+@block
+def lowest_pick(src, rest, bits, last):
+    """Pick the lowest set bit of ``src``: its index in ``bits`` (LSB first, one-hot -> binary),
+    ``rest`` = ``src`` without it, ``last`` = nothing is left in ``rest``."""
+    n = len(src)
+    incl, low = Signal(intbv(0)[n:]), Signal(intbv(0)[n:])
+    insts = [prefix_or(src, incl), _split_low(src, incl, low, rest, last)]
+    for b, bit in enumerate(bits):
+        insts.append(_onehot_bit(low, bit, sum(1 << k for k in range(n) if (k >> b) & 1)))
+    return insts
+
+
+@block
+def _split_low(src, incl, low, rest, last):
+    """``low`` = the lowest set bit of ``src``, ``rest`` = the others (``incl`` = prefix-OR of
+    ``src``), ``last`` = ``rest`` is empty."""
+    mask = (1 << len(src)) - 1
+
+    @always_comb
+    def comb():
+        r = intbv(0)[len(src):]
+        r[:] = src & ((incl << 1) & mask)
+        low.next = src & (~(incl << 1) & mask)
+        rest.next = r
+        last.next = r == 0
+    return comb
+
+
 def _runs(bits):
     """Group a list of source bit indices (None = constant 0), LSB first, into (lo, hi|None) runs."""
     runs = []
@@ -136,8 +169,6 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     # (pass p, word wi) is flat word k = p*NW + wi; a 1-word scan gets a constant-0 second flag
     K = NP * NW
     KW = max(2, K)
-    KMASK = (1 << KW) - 1
-    KLOG = _bits(KW)
     nzs = [Signal(bool(0)) for _ in range(K)]
     for k in range(K):
         insts.append(_word_nonzero(words[k], vmasks[k % NW] if conv else None, nzs[k]))
@@ -148,12 +179,13 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     run = Signal(bool(0))
     sk_state = Signal(intbv(0)[2:])          # 0 idle, 1 reading, 2 tail, 3 done
     sk_tail = Signal(intbv(0, min=0, max=SCAN_TAIL + 1))
-    passm, pend, src, low, rest = (Signal(intbv(0)[KW:]) for _ in range(5))
+    passm, pend, fresh = (Signal(intbv(0)[KW:]) for _ in range(3))
     scan_none = Signal(bool(0))
-    idx_bits = [Signal(bool(0)) for _ in range(KLOG)]
-    for b, bit in enumerate(idx_bits):
-        insts.append(_onehot_bit(low, bit, sum(1 << k for k in range(KW) if (k >> b) & 1)))
-    pick = ConcatSignal(*reversed(idx_bits)) if len(idx_bits) > 1 else idx_bits[0]
+    # the first word of a unit is picked from the window's flags, the others from ``pend``: two
+    # pickers, so that ``start`` (which waits on the lanes) only selects between their results
+    (f_rest, f_bits, f_last), (p_rest, p_bits, p_last) = _pick_signals(KW), _pick_signals(KW)
+    insts += [lowest_pick(fresh, f_rest, f_bits, f_last), lowest_pick(pend, p_rest, p_bits, p_last)]
+    f_pick, p_pick = (ConcatSignal(*reversed(v)) if len(v) > 1 else v[0] for v in (f_bits, p_bits))
     cur_idx = Signal(intbv(0, min=0, max=KW))      # the word read this cycle (state 1)
     cur_last = Signal(bool(0))                     # ... and it is the unit's last
     sk_wi = Signal(intbv(0, min=0, max=max(2, NW)))
@@ -198,19 +230,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
 
     @always_comb
     def scan_src():
-        if start:
-            src.next = nzv & passm
-        else:
-            src.next = pend
+        fresh.next = nzv & passm
         scan_none.next = (nzv & passm) == 0
-
-    src_incl = Signal(intbv(0)[KW:])
-    insts.append(prefix_or(src, src_incl))
-
-    @always_comb
-    def scan_low():
-        low.next = src & (~(src_incl << 1) & KMASK)
-        rest.next = src & ((src_incl << 1) & KMASK)
 
     @always_comb
     def rom_wi():
@@ -270,9 +291,9 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
                     sk_tail.next = 0
                 else:
                     sk_state.next = 1
-                pend.next = rest
-                cur_idx.next = pick
-                cur_last.next = rest == 0
+                pend.next = f_rest
+                cur_idx.next = f_pick
+                cur_last.next = f_last
                 sk_g.next = next_g
                 sk_gbase.next = next_gbase
                 sk_par.next = not sk_par
@@ -289,9 +310,9 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
                     sk_state.next = 2
                     sk_tail.next = 0
                 else:
-                    pend.next = rest
-                    cur_idx.next = pick
-                    cur_last.next = rest == 0
+                    pend.next = p_rest
+                    cur_idx.next = p_pick
+                    cur_last.next = p_last
             elif sk_state == 2:
                 if sk_tail == SCAN_TAIL - 1:
                     sk_state.next = 3
@@ -461,7 +482,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     if probe is not None:
         insts.append(_ctrl_probe(glbl, run, take, start, pk_active, sk_state, win.valid, ts, probe))
     return insts, word_sel, scan_seq, pop_seq, ctrl_comb, start_comb, ready_comb, npass, pass_mask, \
-        scan_src, scan_low, rom_wi, rom_p, alllast, wbase, wdata, wacc, fin_comb, out_comb, out_seq
+        scan_src, rom_wi, rom_p, alllast, wbase, wdata, wacc, fin_comb, out_comb, out_seq
 
 
 @block
