@@ -13,7 +13,8 @@ which is what :mod:`dualspike.golden.cost` computes. ``busy`` is high on exactly
 
 The scan reads only the window words that hold a spike: when a unit starts, a flag per (pass,
 word) (``word & padding != 0``) is loaded into ``pend``; each cycle the lowest pending word is
-picked (log-depth prefix-OR, no carry chain), read by every lane, and cleared.
+picked (log-depth prefix-OR, no carry chain), read by every lane, and cleared. A unit's first word
+comes from its own picker on the window's flags, so ``start`` only selects a result.
 
 Parameters: ``geo`` (CoreGeometry), ``images`` (per-lane RAM images or None), ``npix`` (pixels in
 the window bus), ``conv`` (True: the window bus carries a 9-bit tap mask above the pixels and
