@@ -38,7 +38,7 @@ def path_depth(cells, weight):
             if cell.get("port_directions", {}).get(port) == "output":
                 drivers.update((b, name) for b in bits if not isinstance(b, str))
     preds = {n: {drivers.get(b) for port, bits in cells[n]["connections"].items()
-                 if cells[n]["port_directions"].get(port) != "output" for b in bits
+                 if cells[n].get("port_directions", {}).get(port) != "output" for b in bits
                  if not isinstance(b, str)} & comb for n in comb}
     succ = collections.defaultdict(list)
     for n, ps in preds.items():
