@@ -277,7 +277,7 @@ def main(argv=None):
     else:
         from dualspike.data import default_mnist
         x = default_mnist("test")[0][:64] if spec.input_shape == (1, 28, 28) else None
-        auto, _ = step_board_allocation(model, args.board, x, WORD)
+        auto, _, _ = step_board_allocation(model, args.board, x, WORD)
         auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]

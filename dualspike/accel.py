@@ -2,7 +2,8 @@
 
 The RTL generator writes it as JSON next to the Verilog (and the overlay's ``.bit``/``.hwh``); the
 driver reads it and never looks at the MyHDL code. It names the model shape (the spec and its hash),
-the build (board, clock, lanes, weight capacities, ``T_MAX``, mask word width), the stream formats and the register map.
+the build (board, clock, lanes, weight capacities, ``T_MAX``, mask word width per layer), the stream
+formats and the register map.
 
 >>> from dualspike.spec import builtin
 >>> d = AcceleratorDescription.for_spec(builtin("scnn5-mnist"), lanes=[8, 32, 16, 8, 2],
@@ -17,6 +18,7 @@ from typing import Dict, Tuple
 
 from . import regmap, streams
 from .errors import SpecError
+from .golden.cost import layer_words
 from .spec import ModelSpec
 
 DESCRIPTION_VERSION = 1
@@ -40,7 +42,8 @@ class AcceleratorDescription:
     board: str = "pynq-z2"
     fclk_mhz: float = 100.0
     weights_built_in: bool = False
-    word: int = 64                     # mask word width of the cores (the weight stream's mask words)
+    word: Tuple[int, ...] = 64         # mask word width of each layer's core (its weight stream mask words);
+                                       # one int is every layer's width
     build: Dict[str, object] = field(default_factory=dict)   # generator options, git sha, tool versions
     version: int = DESCRIPTION_VERSION
 
@@ -51,8 +54,7 @@ class AcceleratorDescription:
         if len(self.lanes) != n or len(self.capacities) != n:
             raise SpecError(f"lanes ({len(self.lanes)}) and capacities ({len(self.capacities)}) need one "
                             f"entry per layer ({n})")
-        if not isinstance(self.word, int) or not 1 <= self.word <= 64:
-            raise SpecError(f"word = {self.word!r}: the mask word width must be an int in 1..64")
+        object.__setattr__(self, "word", layer_words(self.word, n))
         if self.board not in BOARDS:
             raise SpecError(f"board = {self.board!r} is not one of {', '.join(BOARDS)}")
 
@@ -82,7 +84,7 @@ class AcceleratorDescription:
             "version": self.version, "spec": self.spec.to_dict(), "spec_hash": f"0x{self.spec_hash:08X}",
             "board": self.board, "fclk_mhz": self.fclk_mhz, "lanes": list(self.lanes),
             "capacities": list(self.capacities), "t_max": self.t_max, "weights_built_in": self.weights_built_in,
-            "word": self.word,
+            "word": list(self.word),
             "build": self.build,
             "streams": {"in_word_bytes": streams.IN_WORD_BYTES, "out_word_bytes": streams.OUT_WORD_BYTES,
                         "frame_words": self.frame_words, "output_words": self.output_words,

@@ -54,12 +54,13 @@ def step_build(model, out, board, lanes, x=None):
 
 
 def step_board_allocation(model, board, x, word=None):
-    """Lanes the generator's ``auto`` picks for ``board`` (at mask word width ``word``, default the
-    generator's) and its area estimate (no build)."""
-    from .rtl.generate import WORD_DEFAULT, auto_lanes, default_capacities, estimate_resources
-    word = word or WORD_DEFAULT
-    lanes, _ = auto_lanes(model, board, x, word=word)
-    return lanes, estimate_resources(model.spec, lanes, default_capacities(model.spec, board), model.spec.T, word)
+    """Lanes and mask word widths the generator's ``auto`` picks for ``board`` (``word``: fixed
+    widths, default the generator's per-layer choice) and its area estimate (no build):
+    ``(lanes, words, estimate)``."""
+    from .rtl.generate import WORD_AUTO, auto_lanes, default_capacities, estimate_resources
+    lanes, words, _ = auto_lanes(model, board, x, word=word or WORD_AUTO)
+    return lanes, words, estimate_resources(model.spec, lanes, default_capacities(model.spec, board),
+                                            model.spec.T, words)
 
 
 def step_rtl_sim(model, desc, out, x, batch=100, log=print):
@@ -155,7 +156,8 @@ def markdown(r):
              f"{r['test_frames']} digits |",
              f"| simulated build: pair bound, utilization | {r['cost_model']['pair_bound']:.0f}, "
              f"{r['cost_model']['utilization']:.2f} | golden statistics |",
-             f"| board build (`auto`): lanes | {ba['lanes']} | rtl.generate.auto_lanes for {r['board']} |",
+             f"| board build (`auto`): lanes, mask word bits | {ba['lanes']}, {ba['word']} | "
+             f"rtl.generate.auto_lanes for {r['board']} |",
              f"| board build: cycles per frame, utilization | {ba['frame_cycles']:.0f}, {ba['utilization']:.2f} | "
              f"cost model (checked against the simulated build above) |",
              f"| board build: FPS at {r['fclk_mhz']:.0f} MHz | {ba['fps_at_fclk']:.0f} | cycles × board clock |",
@@ -192,8 +194,8 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
     log("building the accelerator for simulation …")
     desc = step_build(model, out, board, sim_lanes(model.spec), x=x[:64])
     g = golden.run(model, x, lanes=list(desc.lanes), word=desc.word)
-    board_lanes, estimate = step_board_allocation(model, board, x[:64])
-    gb = golden.run(model, x[:200], lanes=board_lanes, word=desc.word).stats.summary()
+    board_lanes, board_words, estimate = step_board_allocation(model, board, x[:64])
+    gb = golden.run(model, x[:200], lanes=board_lanes, word=board_words).stats.summary()
     log(f"running {rtl_frames} digits on rtl-sim …")
     pick = np.arange(rtl_frames) * max(1, len(x) // max(1, rtl_frames))      # spread over all classes
     logits, counters, sim_s = step_rtl_sim(model, desc, out, x[pick], log=log)
@@ -216,7 +218,7 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
         "layers": [dict(kind=ls.kind, lanes=L, spike_density=l["spike_density"], pairs=l["pairs"], cycles=l["cycles"])
                    for ls, L, l in zip(model.spec.layers, desc.lanes, summary["layers"])],
         "cost_model": {k: summary[k] for k in ("frame_cycles", "pair_bound", "utilization")},
-        "board_allocation": {"lanes": board_lanes, "frame_cycles": gb["frame_cycles"],
+        "board_allocation": {"lanes": board_lanes, "word": list(board_words), "frame_cycles": gb["frame_cycles"],
                              "pair_bound": gb["pair_bound"], "utilization": gb["utilization"],
                              "fps_at_fclk": desc.fclk_mhz * 1e6 / gb["frame_cycles"],
                              "resources_estimate": estimate},

@@ -31,6 +31,7 @@ import numpy as np
 
 from .bitmap import mask_words, pack
 from .errors import InputError
+from .golden.cost import layer_words
 from .golden.encode import check_input
 
 IN_WORD_BYTES = 8
@@ -79,16 +80,18 @@ def _value_words(values):
 
 
 def weight_stream(model, word=64):
-    """The whole weight stream of ``model`` as uint64 words, mask words cut to the accelerator's
-    ``word`` bits (:func:`dualspike.bitmap.mask_words`; the build's ``word``)."""
+    """The whole weight stream of ``model`` as uint64 words, each layer's mask words cut to the
+    accelerator's ``word`` bits (:func:`dualspike.bitmap.mask_words`; the build's ``word``: one
+    width, or one per layer)."""
     out = []
+    words = layer_words(word, len(model.spec.layers))
     for i, (ls, p) in enumerate(zip(model.spec.layers, pack(model))):
         if ls.wbits > 4:
             raise InputError(f"layer {i}: the weight stream carries 4-bit values, the layer has wbits = {ls.wbits}")
         co = p.masks.shape[0]
         head = (WEIGHT_HEADER_TAG << 56) | (i << 48) | (co << 32) | len(p.values)
         params = (p.bias.astype(np.int64) & 0xFFFFFFFF) | ((p.threshold.astype(np.int64) & 0xFFFFFFFF) << 32)
-        out += [np.array([head], dtype=np.uint64), mask_words(p.masks, p.fan_in, word).reshape(-1),
+        out += [np.array([head], dtype=np.uint64), mask_words(p.masks, p.fan_in, words[i]).reshape(-1),
                 _value_words(p.values),
                 params.astype(np.uint64)]
     return np.concatenate(out).astype(np.uint64)

@@ -17,6 +17,8 @@ pairs, from the core's pair counter.
 """
 from myhdl import Signal, always, always_comb, block, intbv, modbv
 
+from dualspike.golden.cost import layer_words
+
 from .blocks.popcount import frame_popcount
 from .interfaces import Stream
 from .weight_image import core_geometry, lane_images
@@ -162,10 +164,11 @@ def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
     from .blocks.pool import pool
     spec, tmax = cfg.spec, cfg.t_max
     nl = len(spec.layers)
+    words = layer_words(cfg.word, nl)
     insts, cur = [], pix
     for i, ls in enumerate(spec.layers):
         L, cap = int(cfg.lanes[i]), int(cfg.capacities[i])
-        geo = core_geometry(spec, i, L, word=cfg.word, tmax=tmax, value_depth=max(1, -(-cap // L)))
+        geo = core_geometry(spec, i, L, word=words[i], tmax=tmax, value_depth=max(1, -(-cap // L)))
         images = lane_images(spec, i, geo, cfg.model) if cfg.model is not None else None
         wport = weight_port_for(geo)
         insts.append(port_fanout(bus, wport, i, len(wport.addr), len(wport.data)))

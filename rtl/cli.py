@@ -38,6 +38,17 @@ def _capacities(text, spec, model):
     return [max(16, int(np.ceil(frac * spec.fan_in(i) * ls.out_channels))) for i, ls in enumerate(spec.layers)]
 
 
+def _word(text):
+    """``--word``: 'auto', one width, or comma-separated widths per layer."""
+    if text == "auto":
+        return text
+    try:
+        ws = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"--word {text}: give 'auto', 32, 64 or one width per layer (e.g. 32,32,32,64,64)")
+    return ws[0] if len(ws) == 1 else ws
+
+
 def cmd_build(args):
     from dualspike.accel import BOARDS
     from dualspike.model import random_model
@@ -48,17 +59,18 @@ def cmd_build(args):
         raise SystemExit("--bake needs a model (.dsm, pretrained or random:<name>), not a bare spec")
     caps = _capacities(args.capacity, spec, model) or default_capacities(spec, args.board)
     stats_model = model or random_model(spec, 0.06, 0)
+    word = _word(args.word)
     if args.lanes == "auto":
-        lanes, _ = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=args.word)
+        lanes, word, _ = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=word)
     else:
         lanes = [int(v) for v in args.lanes.split(",")]
     desc = generate(spec, args.output, board=args.board, lanes=lanes, model=model if args.bake else None,
                     bake=args.bake, t_max=args.t_max, capacities=caps,
-                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=args.word)
+                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=word)
     v = os.path.join(args.output, "dualspike_top.v")
     print(f"wrote {v} ({os.path.getsize(v)} bytes) and {os.path.join(args.output, 'dualspike_top.json')}")
     print(json.dumps({"board": desc.board, "lanes": list(desc.lanes), "capacities": list(desc.capacities),
-                      "t_max": desc.t_max, "word": desc.word, "weights_built_in": desc.weights_built_in,
+                      "t_max": desc.t_max, "word": list(desc.word), "weights_built_in": desc.weights_built_in,
                       "spec_hash": f"0x{desc.spec_hash:08X}"}))
     if args.sim:
         _simulate(args, desc, stats_model)
@@ -87,7 +99,7 @@ def _simulate(args, desc, model):
 
 
 def register(subparsers):
-    from .generate import LANE_LUTS, WORD_DEFAULT
+    from .generate import LANE_LUTS, WORD_AUTO, WORD_DEFAULT
     p = subparsers.add_parser("build", help="generate the accelerator Verilog + description JSON",
                               description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("source", help="builtin spec name, spec .json, model .dsm, 'pretrained' or 'random:<name>'")
@@ -98,8 +110,11 @@ def register(subparsers):
     p.add_argument("--capacity", default=None,
                    help="'dense' (default if it fits), a density fraction, or comma-separated non-zeros per layer")
     p.add_argument("--bake", action="store_true", help="bake the model's weights in as initial RAM contents")
-    p.add_argument("--word", type=int, default=WORD_DEFAULT, choices=sorted(LANE_LUTS),
-                   help=f"mask word width of the cores (default {WORD_DEFAULT}; 32 = smaller lanes, longer scans)")
+    widths = " or ".join(map(str, sorted(LANE_LUTS)))
+    p.add_argument("--word", default=WORD_AUTO,
+                   help=f"mask word width of the cores: 'auto' (default: chosen per layer with --lanes auto, "
+                        f"else {WORD_DEFAULT}), {widths}, or comma-separated widths per layer "
+                        "(32 = smaller lanes, longer scans)")
     p.add_argument("--fclk", type=float, default=None, help="fabric clock in MHz for the description")
     p.add_argument("--chain", default="cores", help=__import__("argparse").SUPPRESS)
     p.add_argument("--sim", type=int, default=0, metavar="N", help="then run N frames in Verilator vs golden")

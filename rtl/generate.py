@@ -6,20 +6,22 @@
 ``lanes`` is a list (one per layer) or ``"auto"``: :func:`auto_lanes` measures the model's matched
 pairs and window words on sample inputs with the golden model and picks the lanes with the
 shortest engine frame interval whose resource estimate (:func:`estimate_resources`) stays within
-the board's LUT and BRAM budget. ``word`` sets the cores' mask word width (32 by default).
+the board's LUT and BRAM budget, and (``word="auto"``, the default) each core's mask word width,
+32 or 64 bits; a fixed ``word`` is one width or one per layer.
 ``capacities`` (non-zero weights per layer the value memories hold) default to the dense count
 when it fits the board, so any retrained model of the same shape loads at run time.
 """
 import os
 import subprocess
 import tempfile
+from typing import List, NamedTuple, Tuple
 
 import numpy as np
 
 from dualspike import golden
 from dualspike.accel import BOARDS, AcceleratorDescription
 from dualspike.errors import SpecError
-from dualspike.golden.cost import layer_cycles, pair_counts, scan_cycles
+from dualspike.golden.cost import layer_cycles, layer_words, pair_counts, scan_cycles
 from dualspike.golden.encode import encode
 from dualspike.golden.layers import receptive_field_matrix
 
@@ -55,7 +57,8 @@ CORE_LUTS = 350                # scan/pop controller and output assembly
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
 LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
              32: {"conv": 640, "fc": 700}}   # accumulator, LIF or readout (largest measured per-lane cost)
-WORD_DEFAULT = 32   # scnn5-mnist on pynq-z2: a shorter frame interval than 64 in the same LUT budget
+WORD_DEFAULT = 32   # the width of every layer unless chosen per layer: a lane ~40 % smaller than at 64
+WORD_AUTO = "auto"  # auto_lanes chooses each layer's width with its lanes
 
 
 def lane_luts(kind, word):
@@ -65,24 +68,33 @@ def lane_luts(kind, word):
     return LANE_LUTS[word][kind]
 
 
+def build_words(spec, word):
+    """The mask word width of each layer's core: ``word`` is a width of :data:`LANE_LUTS` for every
+    layer or one per layer."""
+    words = layer_words(word, len(spec.layers))
+    for w in words:
+        lane_luts("conv", w)
+    return words
+
+
 def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
-    """``{"luts", "bram36"}`` estimate of a build. LUTs: the model above, fitted to per-core yosys
-    figures (largest per-lane cost measured, so the estimate errs high); BRAM: one mask RAM per
-    lane (``word``-bit words), the value memory, a line buffer over 4 Kb."""
+    """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer). LUTs: the
+    model above, fitted to per-core yosys figures (largest per-lane cost measured, so the estimate
+    errs high); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb."""
     from .weight_image import core_geometry
     luts, bram = GLUE_LUTS, 0.0
-    for i, (ls, L, cap) in enumerate(zip(spec.layers, lanes, capacities)):
-        geo = core_geometry(spec, i, 1, word=word, tmax=t_max)
-        c, _, w = geo.in_shape
+    for i, (ls, L, cap, w) in enumerate(zip(spec.layers, lanes, capacities, build_words(spec, word))):
+        geo = core_geometry(spec, i, 1, word=w, tmax=t_max)
+        c, _, wd = geo.in_shape
         window_bits = geo.r * (1 if geo.static else geo.tmax)
-        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * lane_luts(ls.kind, word)
+        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * lane_luts(ls.kind, w)
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
-        mask_bits = ls.out_channels * geo.nw * word
+        mask_bits = ls.out_channels * geo.nw * w
         bram += max(L, 1) * max(1, -(-mask_bits // L // 36864))     # one mask RAM per lane
         bram += max(1, -(-cap * ls.wbits // 36864)) if L <= 4 else L * 0.5
         if ls.kind == "conv":
-            lb_bits = (2 * w + 3) * t_max * c
+            lb_bits = (2 * wd + 3) * t_max * c
             bram += 0 if lb_bits < 4096 else -(-lb_bits // 36864)
     return {"luts": int(luts), "bram36": float(bram)}
 
@@ -103,21 +115,23 @@ def default_capacities(spec, board="pynq-z2"):
 
 # ---- lanes ------------------------------------------------------------------------------------
 class PairProfile:
-    """Matched pairs per (t, frame, pixel, channel) of every layer on sample inputs ``x``: the cost
-    model for any lanes-per-layer allocation without re-running the network."""
+    """Matched pairs per (t, frame, pixel, channel) and non-zero window words (at each width of
+    :data:`LANE_LUTS`) of every layer on sample inputs ``x``: the cost model for any allocation of
+    lanes and word widths without re-running the network."""
 
-    def __init__(self, model, x, T=None, word=WORD_DEFAULT):
+    def __init__(self, model, x, T=None):
         spec = model.spec
         self.spec, self.T = spec, spec.T if T is None else T
         r = golden.run(model, x, T=self.T, trace=True)
         frames, static, _ = encode(spec, x, self.T)
         n = x.shape[0]
-        self.pairs, self.static, self.scan = [], [], []
+        self.pairs, self.static, self.scan = [], [], {w: [] for w in LANE_LUTS}
         for i, lp in enumerate(model.layers):
             wmat = receptive_field_matrix(spec, i, lp.weight)
             self.pairs.append(pair_counts(spec, i, frames, static, wmat, self.T, n))
             self.static.append(static)
-            self.scan.append(scan_cycles(spec, i, frames, static, self.T, n, word))
+            for w in LANE_LUTS:
+                self.scan[w].append(scan_cycles(spec, i, frames, static, self.T, n, w))
             if i + 1 < len(model.layers):
                 o = r.traces[i].out                               # [N, T, C, H, W]
                 frames = np.ascontiguousarray(o.transpose(1, 0, 3, 4, 2)).reshape(-1, *o.shape[3:], o.shape[2])
@@ -127,13 +141,15 @@ class PairProfile:
         """Golden cost model (DESIGN.md §3): pair cycles only."""
         return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i]).mean())
 
-    def engine_cycles(self, i, lanes):
-        """The issue-5 engine: the golden cost model with the window scan (``scan_cycles``)."""
-        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], self.scan[i]).mean())
+    def engine_cycles(self, i, lanes, word=WORD_DEFAULT):
+        """The issue-5 engine with ``word``-bit mask words: the golden cost model with the window
+        scan (``scan_cycles``)."""
+        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], self.scan[word][i]).mean())
 
-    def frame_cycles(self, lanes, engine=True):
-        f = self.engine_cycles if engine else self.cycles
-        return max(f(i, L) for i, L in enumerate(lanes))
+    def frame_cycles(self, lanes, word=WORD_DEFAULT, engine=True):
+        words = layer_words(word, len(lanes))
+        return max(self.engine_cycles(i, L, words[i]) if engine else self.cycles(i, L)
+                   for i, L in enumerate(lanes))
 
 
 def lane_choices(co):
@@ -142,50 +158,49 @@ def lane_choices(co):
     return sorted({-(-co // g) for g in range(1, co + 1)})
 
 
-def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=WORD_DEFAULT):
-    """Lanes per layer minimising the engine's frame interval under the board budget.
+class Allocation(NamedTuple):
+    """What :func:`auto_lanes` chose: lanes and mask word width per layer, and the profile."""
 
-    For a target interval ``C`` every layer takes the fewest lanes (of :func:`lane_choices`) whose
-    cycles (:meth:`PairProfile.engine_cycles` on ``x``) are at most ``C``; the smallest ``C``
-    whose allocation :func:`fits` the board (:func:`estimate_resources`) is found by bisection over
-    the cycle counts the layers can reach (a larger ``C`` never needs more lanes, so fitting is
-    monotone in ``C``). ``x``: sample inputs (default: 32 of the spec's shape). If even one lane
-    per layer does not fit, that is returned. Returns ``(lanes, profile)``.
+    lanes: List[int]
+    words: Tuple[int, ...]
+    profile: PairProfile
+
+
+def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=WORD_AUTO):
+    """Lanes (and, for ``word="auto"``, mask word widths) per layer minimising the engine's frame
+    interval under the board budget.
+
+    Every layer's options are (lanes of :func:`lane_choices`, a width of :data:`LANE_LUTS`, or the
+    layer's fixed ``word``) with their cycles (:meth:`PairProfile.engine_cycles` on ``x``). For a
+    target interval ``C`` each layer takes, of the options within ``C``, the one with the fewest
+    lane LUTs; the smallest ``C`` (of the cycle counts the options reach) whose allocation
+    :func:`fits` the board (:func:`estimate_resources`) wins. ``x``: sample inputs (default: 32 of
+    the spec's shape). If even one lane per layer does not fit, that is returned.
     """
     spec = model.spec
     if x is None:
         x = _sample_inputs(spec, 32)
     caps = capacities or default_capacities(spec, board)
     t_max = t_max or spec.T
-    prof = PairProfile(model, x, word=word)
-    table = [[(L, prof.engine_cycles(i, L)) for L in lane_choices(ls.out_channels)]
+    widths = [sorted(LANE_LUTS)] * len(spec.layers) if word == WORD_AUTO else \
+        [[w] for w in build_words(spec, word)]
+    prof = PairProfile(model, x)
+    table = [[(L * lane_luts(ls.kind, w), prof.engine_cycles(i, L, w), L, w)
+              for w in widths[i] for L in lane_choices(ls.out_channels)]
              for i, ls in enumerate(spec.layers)]
 
     def allocation(limit):
-        lanes = []
-        for options in table:
-            under = [L for L, c in options if c <= limit]
-            if not under:
-                return None
-            lanes.append(min(under))
-        return lanes
+        picks = [min((o for o in options if o[1] <= limit), default=None) for options in table]
+        if any(p is None for p in picks):
+            return None
+        lanes, words = [p[2] for p in picks], tuple(p[3] for p in picks)
+        return (lanes, words) if fits(board, estimate_resources(spec, lanes, caps, t_max, words)) else None
 
-    def fitting(limit):
-        lanes = allocation(limit)
-        return lanes if lanes is not None and fits(board, estimate_resources(spec, lanes, caps, t_max, word)) \
-            else None
-
-    targets = sorted({c for options in table for _, c in options})
-    lo, hi = 0, len(targets) - 1
-    if fitting(targets[hi]) is None:
-        return [1] * len(spec.layers), prof
-    while lo < hi:                                   # smallest target whose allocation fits
-        mid = (lo + hi) // 2
-        if fitting(targets[mid]) is not None:
-            hi = mid
-        else:
-            lo = mid + 1
-    return fitting(targets[lo]), prof
+    for limit in sorted({o[1] for options in table for o in options}):
+        found = allocation(limit)
+        if found is not None:
+            return Allocation(found[0], found[1], prof)
+    return Allocation([1] * len(spec.layers), tuple(min(w) for w in widths), prof)
 
 
 def _sample_inputs(spec, n, seed=0):
@@ -224,13 +239,14 @@ def resolve_chain(chain):
 
 
 def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False, t_max=None,
-             capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True, word=WORD_DEFAULT):
+             capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True, word=WORD_AUTO):
     """Write ``outdir/dualspike_top.v`` and ``outdir/dualspike_top.json``; return the description.
 
     ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — used by ``lanes="auto"``
     (pair statistics) and, with ``bake=True``, stored as the weight RAMs' initial contents.
     ``fifos``: a frame FIFO between consecutive cores (decouples them; a few block RAMs).
-    ``word``: mask word width of the cores (32, the default, or 64): 32 makes a lane ~40 % smaller
+    ``word``: mask word width of the cores, 32 or 64 for every layer, one per layer, or ``"auto"``
+    (the default: chosen per layer with ``lanes="auto"``, else 32). A 32-bit lane is ~40 % smaller
     (its pop logic is word-wide), so more lanes fit, while a scan reads up to twice as many words.
     """
     from myhdl import Signal
@@ -245,7 +261,8 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     if bake and model is None:
         raise SpecError("bake=True needs a model whose weights become the initial RAM contents")
     t_max = spec.T if t_max is None else int(t_max)
-    lane_luts("conv", word)                                   # a word width the build supports
+    if word != WORD_AUTO:
+        build_words(spec, word)                                # widths the build supports
     caps = list(capacities) if capacities is not None else default_capacities(spec, board)
     if model is not None:
         over = [(i, n, c) for i, (n, c) in enumerate(zip(model.nonzeros(), caps)) if n > c]
@@ -260,13 +277,14 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
             model_for_stats = random_model(spec, 0.06, 0)
         else:
             model_for_stats = model
-        lanes, _ = auto_lanes(model_for_stats, board, sample, caps, t_max, word=word)
+        lanes, word, _ = auto_lanes(model_for_stats, board, sample, caps, t_max, word=word)
+    words = build_words(spec, WORD_DEFAULT if word == WORD_AUTO else word)
     lanes = [int(v) for v in lanes]
     if len(lanes) != len(spec.layers) or any(not 1 <= L <= ls.out_channels for L, ls in zip(lanes, spec.layers)):
         raise SpecError(f"lanes = {lanes}: one per layer, each in 1..out_channels "
                         f"({[ls.out_channels for ls in spec.layers]})")
     cfg = TopConfig(spec, tuple(lanes), tuple(caps), t_max, resolve_chain(chain),
-                    model if bake else None, word=int(word), extra={"fifo": bool(fifos)})
+                    model if bake else None, word=words, extra={"fifo": bool(fifos)})
     os.makedirs(outdir, exist_ok=True)
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
     with tempfile.TemporaryDirectory() as tmp:
@@ -277,10 +295,10 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     import myhdl
     desc = AcceleratorDescription.for_spec(
         spec, lanes, caps, t_max, board=board,
-        fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake), word=int(word),
+        fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake), word=words,
         build={"generator": "dualspike.rtl.generate", "chain": chain if isinstance(chain, str) else "custom",
                "git": _git_sha(), "myhdl": myhdl.__version__, "module": MODULE, "frame_fifos": bool(fifos),
-               "resources_estimate": estimate_resources(spec, lanes, caps, t_max, word),
+               "resources_estimate": estimate_resources(spec, lanes, caps, t_max, words),
                "ports": {"clock": "ap_clk", "reset": "ap_rst_n (active low)", "in": "s_axis",
                          "out": "m_axis", "control": "s_axi_control"}})
     desc.save(os.path.join(outdir, MODULE + ".json"))

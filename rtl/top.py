@@ -56,7 +56,8 @@ class TopConfig:
     t_max: int
     chain: Callable
     model: Optional[object] = None
-    word: int = 64                  # mask word width of the cores and of the weight stream's masks
+    word: object = 64               # mask word width of the cores and of the weight stream's masks:
+                                    # one int, or one per layer
     extra: dict = field(default_factory=dict)
 
 

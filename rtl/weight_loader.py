@@ -1,7 +1,7 @@
 """Weight loader: the weight stream (:func:`dualspike.streams.weight_stream`) → the cores' RAM writes.
 
 Per layer ``i``, in order: a header word (tag 0xA5, layer index, out channels, non-zero count), the
-``Co × NW`` mask words (``word`` bits each, LSB-aligned), ``ceil(nnz / 16)`` value words (16 nibbles each, channel after channel),
+``Co × NW`` mask words (the layer's ``word`` bits each, LSB-aligned), ``ceil(nnz / 16)`` value words (16 nibbles each, channel after channel),
 ``Co`` parameter words (bias | threshold << 32). They become writes in the cores' lane layout
 (:class:`rtl.interfaces.WeightPort`: channel ``co`` in lane ``co % L``, group ``g = co // L``)::
 
@@ -27,6 +27,7 @@ of the current stream (a new stream starts when a word arrives with the loader i
 from myhdl import Signal, always, always_comb, block, enum, intbv
 
 from dualspike import bitmap, streams
+from dualspike.golden.cost import layer_words
 
 from .crc32_word import crc32_word
 
@@ -71,7 +72,8 @@ def weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lan
         raise ValueError(f"weight_loader: {len(lanes)} lanes and {len(capacities)} capacities for {nl} layers")
     # ROMs get one spare entry so that any index the counters can hold is valid
     CO = tuple(ls.out_channels for ls in spec.layers) + (1,)
-    NW = tuple(bitmap.words_for(spec.fan_in(i), word) for i in range(nl)) + (1,)
+    words = layer_words(word, nl)
+    NW = tuple(bitmap.words_for(spec.fan_in(i), words[i]) for i in range(nl)) + (1,)
     LN = tuple(int(v) for v in lanes) + (1,)
     CAP = tuple(int(v) for v in capacities) + (0,)
     DEPTH = tuple(-(-int(c) // int(L)) for c, L in zip(capacities, lanes)) + (0,)   # per-lane values

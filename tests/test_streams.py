@@ -57,15 +57,17 @@ def test_weight_stream_layout_and_crc():
     assert streams.weight_crc(words) == zlib.crc32(words.astype("<u8").tobytes())
 
 
-@pytest.mark.parametrize("word", [32, 17])
-def test_weight_stream_mask_words_of_a_narrower_build(word):
+@pytest.mark.parametrize("build_word", [32, 17, (32, 32, 17, 64, 64)])
+def test_weight_stream_mask_words_of_a_narrower_build(build_word):
     """A ``word``-bit build gets each channel's mask cut into ``word``-bit words, LSB-aligned:
-    bit j of the receptive field in word j // word at bit j % word (checked against the weights)."""
+    bit j of the receptive field in word j // word at bit j % word (checked against the weights);
+    a build with a width per layer cuts each layer's masks at its own width."""
     from dualspike.golden.layers import receptive_field_matrix
     model = random_model(builtin("scnn5-mnist"), 0.06, seed=4)
-    words = streams.weight_stream(model, word)
+    words = streams.weight_stream(model, build_word)
     pos = 0
     for i, p in enumerate(bitmap.pack(model)):
+        word = build_word[i] if isinstance(build_word, tuple) else build_word
         rf = receptive_field_matrix(model.spec, i, model.layers[i].weight).T != 0      # [Co, R]
         co, r = rf.shape
         nw = bitmap.words_for(r, word)
@@ -83,12 +85,17 @@ def test_description_word_width():
     spec = builtin("scnn5-mnist")
     caps = [1000] * 5
     d = AcceleratorDescription.for_spec(spec, [1] * 5, caps, word=32)
-    assert AcceleratorDescription.from_json(d.to_json()).word == 32
+    assert AcceleratorDescription.from_json(d.to_json()).word == (32,) * 5          # one width per layer
+    mixed = AcceleratorDescription.for_spec(spec, [1] * 5, caps, word=[32, 32, 32, 64, 64])
+    assert AcceleratorDescription.from_json(mixed.to_json()).word == (32, 32, 32, 64, 64)
     old = d.to_dict()
+    old["word"] = 32                                  # descriptions written with one width
+    assert AcceleratorDescription.from_dict(old).word == (32,) * 5
     del old["word"]                                   # descriptions written before the option: 64
-    assert AcceleratorDescription.from_dict(old).word == 64
-    with pytest.raises(SpecError, match="mask word width"):
-        AcceleratorDescription.for_spec(spec, [1] * 5, caps, word=65)
+    assert AcceleratorDescription.from_dict(old).word == (64,) * 5
+    for bad in (65, [32] * 4, "32", [32, 32, 32, 64, True]):
+        with pytest.raises(SpecError, match="mask word width"):
+            AcceleratorDescription.for_spec(spec, [1] * 5, caps, word=bad)
 
 
 def test_output_words():

@@ -14,7 +14,7 @@ from typing import List, NamedTuple, Optional
 import numpy as np
 
 from ..errors import InputError
-from .cost import LayerStats, ModelStats, layer_stats, model_stats
+from .cost import LayerStats, ModelStats, layer_stats, layer_words, model_stats
 from .encode import check_input, encode
 from .layers import current, pool, receptive_field_matrix
 from .lif import LIFParams, lif_run
@@ -57,10 +57,13 @@ def run(model, x, T=None, trace=False, stats=False, lanes=None, word=None):
     ``T`` overrides the spec's time steps (runtime T). ``trace=True`` returns per-layer
     :class:`LayerTrace`; ``stats=True`` (or ``lanes`` given) returns :class:`ModelStats` with
     pairs, spike densities and, for a lanes-per-layer allocation, the cost-model cycles; ``word``
-    (bits, e.g. 64) selects the RTL engine's scan-aware form of the cost model (see ``cost``).
+    (bits, e.g. 64, or one width per layer) selects the RTL engine's scan-aware form of the cost
+    model (see ``cost``).
     The batch is processed :data:`CHUNK` frames at a time; results are the same for any chunking.
     """
     check_input(model.spec, x)
+    if word is not None:
+        word = layer_words(word, len(model.spec.layers))
     parts = [_run(model, x[a:a + CHUNK], T, trace, stats, lanes, word) for a in range(0, max(1, len(x)), CHUNK)]
     return parts[0] if len(parts) == 1 else _merge(parts, lanes)
 
@@ -102,7 +105,8 @@ def _run(model, x, T, trace, stats, lanes, word):
         last = i == len(spec.layers) - 1
         if stats or lanes is not None:
             per_layer.append(layer_stats(spec, i, frames, static, wmat, T, n,
-                                         None if lanes is None else lanes[i], word))
+                                         None if lanes is None else lanes[i],
+                                         None if word is None else word[i]))
         if last and spec.readout == "membrane":
             logits = cur.sum(axis=0).reshape(n, -1)
             spikes = None

@@ -174,9 +174,9 @@ class BehaviouralAccel:
                 if nnz > self.desc.capacities[i]:
                     self.error = 1
                     return
-                fan = spec.fan_in(i)
-                nw = words_for(fan, self.desc.word)
-                masks = mask_words(words[pos + 1:pos + 1 + co * nw].reshape(co, nw), fan, from_word=self.desc.word)
+                fan, word = spec.fan_in(i), self.desc.word[i]
+                nw = words_for(fan, word)
+                masks = mask_words(words[pos + 1:pos + 1 + co * nw].reshape(co, nw), fan, from_word=word)
                 pos += 1 + co * nw
                 nv = -(-nnz // 16)
                 vw = words[pos:pos + nv]

@@ -4,8 +4,8 @@ import pytest
 from dualspike.accel import BOARDS
 from dualspike.errors import SpecError
 from dualspike.model import random_model
-from dualspike.rtl.generate import (LANE_LUTS, LUT_BUDGET, auto_lanes, default_capacities, estimate_resources, fits,
-                                    generate, lane_choices)
+from dualspike.rtl.generate import (LANE_LUTS, LUT_BUDGET, _sample_inputs, auto_lanes, default_capacities,
+                                    estimate_resources, fits, generate, lane_choices)
 from dualspike.spec import builtin
 
 SPEC = builtin("scnn5-mnist")
@@ -27,7 +27,8 @@ def test_estimate_grows_with_lanes_and_word_width():
 @pytest.mark.parametrize("board", ["pynq-z2", "kv260"])
 def test_auto_lanes_fit_the_board_and_balance_the_layers(board):
     model = random_model(SPEC, 0.06, 0)
-    lanes, prof = auto_lanes(model, board, word=32)
+    lanes, words, prof = auto_lanes(model, board, word=32)
+    assert words == (32,) * 5
     caps = default_capacities(SPEC, board)
     est = estimate_resources(SPEC, lanes, caps, SPEC.T, 32)
     assert fits(board, est) and est["luts"] <= LUT_BUDGET * BOARDS[board]["luts"]
@@ -41,6 +42,27 @@ def test_auto_lanes_fit_the_board_and_balance_the_layers(board):
         trial = list(lanes)
         trial[slow] = more[0]
         assert not fits(board, estimate_resources(SPEC, trial, caps, SPEC.T, 32))
+
+
+def test_per_layer_word_widths_in_the_estimate():
+    mixed = estimate_resources(SPEC, [2, 1, 1, 3, 1], CAPS, 4, [32, 32, 32, 64, 64])
+    narrow = estimate_resources(SPEC, [2, 1, 1, 3, 1], CAPS, 4, 32)
+    assert mixed["luts"] - narrow["luts"] == 3 * (LANE_LUTS[64]["conv"] - LANE_LUTS[32]["conv"]) + \
+        (LANE_LUTS[64]["fc"] - LANE_LUTS[32]["fc"])
+    with pytest.raises(SpecError, match="one per layer"):
+        estimate_resources(SPEC, [1] * 5, CAPS, 4, [32, 64])
+
+
+def test_auto_word_widths_beat_any_single_width():
+    """``word="auto"`` chooses a width per layer from a superset of the single-width options, so its
+    interval is never longer than the best single width's, and it fits the board."""
+    model = random_model(SPEC, 0.06, 0)
+    x = _sample_inputs(SPEC, 8)
+    auto = auto_lanes(model, "pynq-z2", x, word="auto")
+    assert set(auto.words) <= set(LANE_LUTS)
+    assert fits("pynq-z2", estimate_resources(SPEC, auto.lanes, default_capacities(SPEC), SPEC.T, auto.words))
+    best_single = min(auto.profile.frame_cycles(*auto_lanes(model, "pynq-z2", x, word=w)[:2]) for w in LANE_LUTS)
+    assert auto.profile.frame_cycles(auto.lanes, auto.words) <= best_single
 
 
 def test_lane_choices_are_the_group_boundaries():

@@ -2,7 +2,7 @@
 
 Small hand-made specs cover every encoding (binary, bitplane, events), leak k = 0, 1, 3, both
 resets, both readouts, pooling, saturation (5-bit membranes), windows of several mask words, both
-mask word widths (32, 64) and a baked-in build; each is run at
+mask word widths (32, 64), a build with a width per layer and a baked-in build; each is run at
 every runtime T, then reloaded with a second model. Streams are stressed with seeded input gaps
 and output stalls over 10,000 frames. Cycles per frame are compared with the golden cost model.
 """
@@ -38,7 +38,8 @@ SPECS = {
 }
 LANES = {"binary-count": [2, 3], "bitplane-membrane": [3, 1, 2], "events-saturate": [3, 2, 1],
          "events-membrane": [1, 2], "bitplane-wide": [3, 2, 2]}
-WORDS = {"bitplane-membrane": 64}      # mask word width; the others use the generator's default (32)
+WORDS = {"bitplane-membrane": 64,       # mask word width; the others use the generator's default (32)
+         "bitplane-wide": [64, 32, 64]}  # one per layer
 
 
 def _model(spec, seed):

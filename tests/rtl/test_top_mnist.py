@@ -27,8 +27,8 @@ def run():
     model = bitmap.load(PRETRAINED) if os.path.exists(PRETRAINED) else random_model(builtin("scnn5-mnist"), 0.06, 1)
     x, _ = default_mnist("test")
     x = x[np.arange(FRAMES) * (len(x) // FRAMES)]                # spread over the ten classes
-    lanes, _ = auto_lanes(model, "pynq-z2")
-    out = build(model.spec, lanes)
+    lanes, words, _ = auto_lanes(model, "pynq-z2")
+    out = build(model.spec, lanes, word=list(words))
     got, interval = run_frames_parallel(out, model, x)
     word = AcceleratorDescription.load(os.path.join(out, "dualspike_top.json")).word
     return model, x, got, interval, word, lanes
