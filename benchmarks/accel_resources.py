@@ -10,7 +10,8 @@ finish in yosys here. So this is *per-core yosys synth_xilinx, linear fit in lan
 extrapolation, not a full-design synthesis:
 
 1. every layer core is built as :func:`dualspike.rtl.chain.core_chain` builds it
-   (``core_geometry(spec, i, L, word=W, tmax=T, value_depth=ceil(cap/L))``, ``W`` = ``--word``, with the capacities
+   (``core_geometry(spec, i, L, word=W, tmax=T, value_depth=ceil(cap/L))``, ``W`` = the build's mask
+   word width of the layer, a core per width a build uses, with the capacities
    of ``rtl.generate.default_capacities``, no baked weights, the pair counter on), converted alone
    to Verilog and synthesized with :func:`dualspike.rtl.synth.synth` at two lane counts
    (``--points`` for conv layers, ``--fc-points`` for fc layers);
@@ -47,7 +48,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-WORD = 64          # mask word width of the cores; main() sets it from --word
 sys.path.insert(0, HERE)
 
 from tables import markdown_table, publish                                      # noqa: E402
@@ -84,13 +84,13 @@ def synth_file(path, top, family):
     return r
 
 
-def core_geo(spec, i, lanes, cap, tmax):
+def core_geo(spec, i, lanes, cap, tmax, word):
     """Layer ``i``'s core geometry exactly as ``core_chain`` builds it."""
     from dualspike.rtl.weight_image import core_geometry
-    return core_geometry(spec, i, lanes, word=WORD, tmax=tmax, value_depth=max(1, -(-cap // lanes)))
+    return core_geometry(spec, i, lanes, word=word, tmax=tmax, value_depth=max(1, -(-cap // lanes)))
 
 
-def synth_core(spec, i, lanes, cap, tmax, family, outdir):
+def synth_core(spec, i, lanes, cap, tmax, word, family, outdir):
     from myhdl import Signal, block, intbv
 
     from dualspike.rtl.blocks.conv_core import conv_core, conv_core_for, core_ports
@@ -98,14 +98,14 @@ def synth_core(spec, i, lanes, cap, tmax, family, outdir):
     kind = spec.layers[i].kind
     # the factory checks the layer kind; the build's value depth comes from the capacity
     (conv_core_for if kind == "conv" else fc_core_for)(spec, i, lanes, tmax=tmax)
-    geo = core_geo(spec, i, lanes, cap, tmax)
+    geo = core_geo(spec, i, lanes, cap, tmax, word)
     core = conv_core if kind == "conv" else fc_core
 
     @block
     def layer_core(glbl, s, m, wport, T, busy, pairs):
         return core(glbl, s, m, wport, T, busy, geo=geo, images=None, pairs=pairs)
 
-    name = f"core{i}_L{lanes}"
+    name = f"core{i}_L{lanes}_W{word}"
     p = core_ports(geo)
     path = convert(layer_core(*p, Signal(intbv(0)[32:])), outdir, name)
     return synth_file(path, name, family)
@@ -120,7 +120,7 @@ def slice_spec(spec, i, co):
     return dataclasses.replace(spec, layers=tuple(layers))
 
 
-def synth_slice(spec, i, lanes, groups, value_depth, tmax, family, outdir):
+def synth_slice(spec, i, lanes, groups, value_depth, tmax, word, family, outdir):
     """Layer ``i``'s core with ``lanes`` lanes of the *target* build's per-lane geometry:
     ``groups`` channel groups per lane and ``value_depth`` values per lane (so Co = lanes*groups)."""
     from myhdl import Signal, block, intbv
@@ -129,7 +129,7 @@ def synth_slice(spec, i, lanes, groups, value_depth, tmax, family, outdir):
     from dualspike.rtl.blocks.fc_core import fc_core
     from dualspike.rtl.weight_image import core_geometry
     sp = slice_spec(spec, i, lanes * groups)
-    geo = core_geometry(sp, i, lanes, word=WORD, tmax=tmax, value_depth=value_depth)
+    geo = core_geometry(sp, i, lanes, word=word, tmax=tmax, value_depth=value_depth)
     assert geo.groups == groups, (geo.groups, groups)
     core = conv_core if geo.kind == "conv" else fc_core
 
@@ -137,7 +137,7 @@ def synth_slice(spec, i, lanes, groups, value_depth, tmax, family, outdir):
     def layer_slice(glbl, s, m, wport, T, busy, pairs):
         return core(glbl, s, m, wport, T, busy, geo=geo, images=None, pairs=pairs)
 
-    name = f"slice{i}_L{lanes}_G{groups}_V{value_depth}"
+    name = f"slice{i}_L{lanes}_G{groups}_V{value_depth}_W{word}"
     path = convert(layer_slice(*core_ports(geo), Signal(intbv(0)[32:])), outdir, name)
     return synth_file(path, name, family)
 
@@ -188,7 +188,7 @@ def synth_layer_glue(spec, i, tmax, family, outdir, fifo_max=1024):
     return [(f"after core {i}: " + " + ".join(parts), synth_file(path, name, family))]
 
 
-def synth_loader(spec, lanes, caps, family, outdir):
+def synth_loader(spec, lanes, caps, words, family, outdir):
     from myhdl import Signal, block, intbv
 
     from dualspike.rtl.top import AxiStream
@@ -196,9 +196,9 @@ def synth_loader(spec, lanes, caps, family, outdir):
 
     @block
     def loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc):
-        return weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lanes, caps, word=WORD)
+        return weight_loader(clk, rst, s, bus, busy, loaded, error, err_stb, crc, spec, lanes, caps, word=words)
 
-    name = "loader_" + "_".join(map(str, lanes))
+    name = "loader_" + "_".join(map(str, lanes)) + "_W" + "_".join(map(str, words))
     inst = loader(Signal(bool(0)), Signal(bool(0)), AxiStream(64), LoaderBus(len(spec.layers), max(lanes)),
                   Signal(bool(0)), Signal(bool(0)), Signal(intbv(0)[2:]), Signal(bool(0)), Signal(intbv(0)[32:]))
     return synth_file(convert(inst, outdir, name), name, family)
@@ -239,7 +239,9 @@ def main(argv=None):
     ap.add_argument("--model", default="scnn5-mnist", help="dualspike/pretrained/<model>.dsm")
     ap.add_argument("--board", default="pynq-z2")
     ap.add_argument("--family", default=None, help="yosys family (default: the board's)")
-    ap.add_argument("--word", type=int, default=None, help="mask word width (default: the generator's)")
+    ap.add_argument("--word", default="auto",
+                    help="mask word widths of the auto build: 'auto' (the generator's choice per layer), one "
+                         "width, or one per layer; the sim build uses the generator's default for its lanes")
     ap.add_argument("--points", default="2,4", help="two lane counts synthesized per conv core")
     ap.add_argument("--fc-points", default="1,2", help="two lane counts synthesized per fc core")
     ap.add_argument("--sim-lanes", default=None, help="simulated build lanes (default dualspike.demo.sim_lanes)")
@@ -256,9 +258,10 @@ def main(argv=None):
     from dualspike import bitmap
     from dualspike.accel import BOARDS
     from dualspike.demo import sim_lanes, step_board_allocation
-    from dualspike.rtl.generate import LUT_BUDGET, BRAM_BUDGET, WORD_DEFAULT, default_capacities, estimate_resources
-    global WORD
-    WORD = args.word or WORD_DEFAULT
+    from dualspike.rtl.generate import (LUT_BUDGET, BRAM_BUDGET, WORD_AUTO, WORD_DEFAULT, build_words,
+                                        default_capacities, estimate_resources)
+    word = args.word if args.word == WORD_AUTO else [int(v) for v in args.word.split(",")]
+    word = word[0] if isinstance(word, list) and len(word) == 1 else word
 
     t_start = time.time()
     path = os.path.join(ROOT, "dualspike", "pretrained", f"{args.model}.dsm")
@@ -273,30 +276,38 @@ def main(argv=None):
     sim = [int(v) for v in args.sim_lanes.split(",")] if args.sim_lanes else sim_lanes(spec)
     if args.auto_lanes:
         auto = [int(v) for v in args.auto_lanes.split(",")]
+        auto_words = build_words(spec, WORD_DEFAULT if word == WORD_AUTO else word)
         auto_src = "given with --auto-lanes"
     else:
         from dualspike.data import default_mnist
         x = default_mnist("test")[0][:64] if spec.input_shape == (1, 28, 28) else None
-        auto, _, _ = step_board_allocation(model, args.board, x, WORD)
+        auto, auto_words, _ = step_board_allocation(model, args.board, x, None if word == WORD_AUTO else word)
         auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]
-    print(f"{args.model} on {args.board} ({family}): capacities {caps}, auto lanes {auto}, sim lanes {sim}",
-          flush=True)
+    sim_words = build_words(spec, WORD_DEFAULT)          # generate() with explicit lanes
+    words = {"auto": tuple(auto_words), "sim": sim_words, "auto-geometry": tuple(auto_words)}
+    print(f"{args.model} on {args.board} ({family}): capacities {caps}, auto lanes {auto} (mask words "
+          f"{list(auto_words)}), sim lanes {sim} ({list(sim_words)})", flush=True)
 
-    # ---- cores -------------------------------------------------------------------------------
+    # ---- cores: one per layer and mask word width a build uses ---------------------------------
     cores = []
     for i, ls in enumerate(spec.layers):
         pts = [int(v) for v in (args.points if ls.kind == "conv" else args.fc_points).split(",")]
         pts = sorted({min(p, ls.out_channels) for p in pts})
         if len(pts) != 2:
             raise SystemExit(f"layer {i}: need two distinct lane counts, got {pts}")
-        meas = {}
-        for L in pts:
-            print(f"layer {i} ({ls.kind}, Co {ls.out_channels}, cap {caps[i]}): {L} lanes", flush=True)
-            meas[L] = synth_core(spec, i, L, caps[i], tmax, family, outdir)
-        cores.append({"layer": i, "kind": ls.kind, "co": ls.out_channels, "cap": caps[i], "points": meas,
-                      "coef": fit(meas)})
+        for w in sorted({auto_words[i], sim_words[i]}):
+            meas = {}
+            for L in pts:
+                print(f"layer {i} ({ls.kind}, Co {ls.out_channels}, cap {caps[i]}, {w}-bit words): {L} lanes",
+                      flush=True)
+                meas[L] = synth_core(spec, i, L, caps[i], tmax, w, family, outdir)
+            cores.append({"layer": i, "kind": ls.kind, "co": ls.out_channels, "cap": caps[i], "word": w,
+                          "points": meas, "coef": fit(meas)})
+
+    def core_of(build, i):
+        return next(c for c in cores if c["layer"] == i and c["word"] == words[build][i])
 
     # ---- second fit: the auto build's per-lane geometry ----------------------------------------
     # A core of L lanes has ceil(Co/L) channel groups and ceil(cap/L) values per lane, so the lanes
@@ -305,8 +316,8 @@ def main(argv=None):
     # depth) with 1 and 2 lanes (Co' = lanes*groups), and the fit is evaluated at the auto lanes.
     slices = {}
     if not args.no_slices:
-        for c, La in zip(cores, auto):
-            i = c["layer"]
+        for i, La in enumerate(auto):
+            c = core_of("auto", i)
             if La in c["points"]:
                 continue
             G, vd = -(-c["co"] // La), max(1, -(-c["cap"] // La))
@@ -314,7 +325,7 @@ def main(argv=None):
             for L in (1, 2):
                 print(f"layer {i} slice: {L} lanes of the auto build's geometry (groups {G}, values {vd})",
                       flush=True)
-                meas[L] = synth_slice(spec, i, L, G, vd, tmax, family, outdir)
+                meas[L] = synth_slice(spec, i, L, G, vd, tmax, c["word"], family, outdir)
             slices[i] = {"groups": G, "vd": vd, "points": meas, "coef": fit(meas)}
 
     # ---- glue --------------------------------------------------------------------------------
@@ -328,7 +339,7 @@ def main(argv=None):
             print(f"glue: top with the passthrough chain, lanes {lanes}", flush=True)
             io = synth_io(spec, args.board, lanes, caps, family, outdir)
             print(f"glue: weight loader, lanes {lanes}", flush=True)
-            ld = synth_loader(spec, lanes, caps, family, outdir)
+            ld = synth_loader(spec, lanes, caps, words[build], family, outdir)
             glue[build] = [("top, passthrough chain (AXI-Lite regs, input/output adapters, status)", io),
                            ("weight loader (standalone)", ld)] + shared
 
@@ -338,7 +349,8 @@ def main(argv=None):
     names = [("auto", auto), ("sim", sim)] + ([("auto-geometry", auto)] if slices else [])
     for build, lanes in names:
         per, tot = [], {k: 0.0 for k in KEYS + ("dsp",)}
-        for c, L in zip(cores, lanes):
+        for i, L in enumerate(lanes):
+            c = core_of(build, i)
             if build == "auto-geometry" and c["layer"] in slices:
                 sl = slices[c["layer"]]
                 v, how = at({}, sl["coef"], L)
@@ -349,8 +361,8 @@ def main(argv=None):
                 tot[k] += v[k]
         gl = {k: float(sum(r[k] for _, r in glue[build])) for k in KEYS + ("dsp",)}
         total = {k: tot[k] + gl[k] for k in tot}
-        est = estimate_resources(spec, lanes, caps, tmax, WORD)
-        builds[build] = {"lanes": lanes, "per": per, "cores": tot, "glue": gl, "total": total, "est": est}
+        est = estimate_resources(spec, lanes, caps, tmax, words[build])
+        builds[build] = {"words": words[build], "lanes": lanes, "per": per, "cores": tot, "glue": gl, "total": total, "est": est}
 
     # ---- write -------------------------------------------------------------------------------
     B = board
@@ -363,30 +375,32 @@ def main(argv=None):
             "equivalents, depth = LUT levels register to register).", "",
             f"Model `dualspike/pretrained/{args.model}.dsm`, T_max = {tmax}, capacities (default_capacities, "
             f"non-zero weights per layer) {caps}. Each core is built as `core_chain` builds it "
-            f"(`core_geometry(spec, i, L, word={WORD}, tmax, value_depth=ceil(cap/L))`, runtime weights, pair "
+            "(`core_geometry(spec, i, L, word, tmax, value_depth=ceil(cap/L))`, runtime weights, pair "
             "counter) and synthesized alone at two lane counts; LUT/FF/BRAM = a + b·lanes through the "
             "two points, evaluated at each build's lanes (a lane count equal to a measured point uses "
             "the measurement).", "",
-            f"Builds: **auto** = lanes {auto} ({auto_src}); **sim** = lanes {sim} "
-            "(`dualspike.demo.sim_lanes`, the simulated build).", "",
+            f"Builds: **auto** = lanes {auto}, mask words {list(auto_words)} bits ({auto_src}); **sim** = "
+            f"lanes {sim}, mask words {list(sim_words)} (`dualspike.demo.sim_lanes`, the simulated build).", "",
             "## Per layer: measured points and fit", ""]
     rows = []
     for c in cores:
         for L, r in sorted(c["points"].items()):
-            rows.append((c["layer"], c["kind"], c["co"], c["cap"], L, r["luts"], r["lutram_luts"], r["ffs"],
+            rows.append((c["layer"], c["kind"], c["co"], c["cap"], c["word"], L, r["luts"], r["lutram_luts"], r["ffs"],
                          _f(r["bram36"], 1), r["dsp"], r["depth"], r["seconds"]))
-    lines = head + markdown_table(["layer", "kind", "Co", "capacity", "lanes:", "LUT:", "of which LUTRAM:",
+    lines = head + markdown_table(["layer", "kind", "Co", "capacity", "word:", "lanes:", "LUT:", "of which LUTRAM:",
                                    "FF:", "BRAM36:", "DSP:", "LUT levels:", "yosys s:"], rows)
     rows = []
-    for c, La, Ls in zip(cores, auto, sim):
-        cf = c["coef"]
-        va, ha = builds["auto"]["per"][c["layer"]]
-        rows.append((c["layer"], c["kind"], _f(cf["luts"][0]), _f(cf["luts"][1]), _f(cf["ffs"][0]), _f(cf["ffs"][1]),
-                     _f(cf["bram36"][0], 2), _f(cf["bram36"][1], 2), La, f"{_f(va['luts'])} ({ha})",
-                     _f(va["bram36"], 1), Ls, _f(builds["sim"]["per"][c["layer"]][0]["luts"]),
-                     _f(builds["sim"]["per"][c["layer"]][0]["bram36"], 1)))
+    for c in cores:
+        i, cf = c["layer"], c["coef"]
+        va, ha = builds["auto"]["per"][i]
+        vs = builds["sim"]["per"][i][0]
+        in_auto, in_sim = c["word"] == auto_words[i], c["word"] == sim_words[i]
+        rows.append((i, c["kind"], c["word"], _f(cf["luts"][0]), _f(cf["luts"][1]), _f(cf["ffs"][0]),
+                     _f(cf["ffs"][1]), _f(cf["bram36"][0], 2), _f(cf["bram36"][1], 2),
+                     *((auto[i], f"{_f(va['luts'])} ({ha})", _f(va["bram36"], 1)) if in_auto else ("—",) * 3),
+                     *((sim[i], _f(vs["luts"]), _f(vs["bram36"], 1)) if in_sim else ("—",) * 3)))
     lines += ["", "Fit a + b·lanes (b = cost per lane) and the core at each build's lanes:", ""]
-    lines += markdown_table(["layer", "kind", "LUT a:", "LUT b/lane:", "FF a:", "FF b/lane:", "BRAM a:",
+    lines += markdown_table(["layer", "kind", "word:", "LUT a:", "LUT b/lane:", "FF a:", "FF b/lane:", "BRAM a:",
                              "BRAM b/lane:", "auto lanes:", "auto LUT:", "auto BRAM36:", "sim lanes:",
                              "sim LUT:", "sim BRAM36:"], rows)
     if slices:
@@ -453,7 +467,7 @@ def main(argv=None):
                      f"{e['luts'] / a['luts']:.2f}×, BRAM {e['bram36'] / max(a['bram36'], 1e-9):.2f}×.")
     lines += ["", "The sim build's cores are measured (its lanes are the synthesized points); the auto "
               "builds are extrapolations."]
-    neg = [(b, c["layer"], k) for b in builds for c, (v, how) in zip(cores, builds[b]["per"])
+    neg = [(b, i, k) for b in builds for i, (v, how) in enumerate(builds[b]["per"])
            for k in KEYS if how == "fit" and v[k] < 0]
     if neg:
         lines += ["", "Negative fitted values (the straight line through two points with different memory "
@@ -464,26 +478,27 @@ def main(argv=None):
         counters = sum(r["luts"] for what, r in glue["auto"] if "spike counter" in what)
         cdepth = max((r["depth"] for what, r in glue["auto"] if "spike counter" in what), default=0)
         dsp = [f"{what} ({r['dsp']})" for what, r in glue["auto"] if r["dsp"]] + \
-              [f"core {c['layer']} ({v['dsp']:g})" for c, (v, _) in zip(cores, builds[best]["per"]) if v["dsp"]]
+              [f"core {i} ({v['dsp']:g})" for i, (v, _) in enumerate(builds[best]["per"]) if v["dsp"]]
         t = builds[best]["total"]
         lines += ["", f"Where the LUTs go ({best} build, {_f(t['luts'])} LUT): cores {_f(builds[best]['cores']['luts'])}, "
                   f"per-layer spike counters {_f(counters)} (LUT levels up to {cdepth}), other glue "
                   f"{_f(builds[best]['glue']['luts'] - counters)}. DSPs: {', '.join(dsp) if dsp else 'none'}."]
-    lines += ["", f"Wall time {time.time() - t_start:.0f} s (yosys jobs one at a time, under nice, on 2 cores shared with a training job).", ""]
+    lines += ["", f"Wall time {time.time() - t_start:.0f} s (yosys jobs one at a time, under nice).", ""]
     md = os.path.join(args.out, f"accel_resources_{args.model}.md")
     publish(lines, md)
     with open(os.path.join(args.out, f"accel_resources_{args.model}.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["section", "build", "layer", "kind", "lanes", "source", "luts", "ffs", "bram36", "dsp", "depth"])
+        w.writerow(["section", "build", "layer", "kind", "lanes", "source", "luts", "ffs", "bram36", "dsp", "depth",
+                    "word"])
         for c in cores:
             for L, r in sorted(c["points"].items()):
                 w.writerow(["core", "", c["layer"], c["kind"], L, "yosys", r["luts"], r["ffs"], r["bram36"], r["dsp"],
-                            r["depth"]])
+                            r["depth"], c["word"]])
             cf = c["coef"]
             w.writerow(["fit_a", "", c["layer"], c["kind"], "", "fit", *(round(cf[k][0], 2) for k in KEYS + ("dsp",)),
-                        ""])
+                        "", c["word"]])
             w.writerow(["fit_b_per_lane", "", c["layer"], c["kind"], "", "fit",
-                        *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), ""])
+                        *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), "", c["word"]])
         for i, sl in sorted(slices.items()):
             for L, r in sorted(sl["points"].items()):
                 w.writerow([f"slice_G{sl['groups']}_V{sl['vd']}", "auto-geometry", i, spec.layers[i].kind, L, "yosys",
@@ -493,9 +508,9 @@ def main(argv=None):
                         *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), ""])
         for build in builds:
             b = builds[build]
-            for c, L, (v, how) in zip(cores, b["lanes"], b["per"]):
-                w.writerow(["core_at_build", build, c["layer"], c["kind"], L, how,
-                            *(round(v[k], 1) for k in KEYS + ("dsp",)), ""])
+            for i, (L, (v, how)) in enumerate(zip(b["lanes"], b["per"])):
+                w.writerow(["core_at_build", build, i, spec.layers[i].kind, L, how,
+                            *(round(v[k], 1) for k in KEYS + ("dsp",)), "", b["words"][i]])
             for what, r in glue[build]:
                 w.writerow(["glue", build, "", what, "", "yosys", r["luts"], r["ffs"], r["bram36"], r["dsp"],
                             r["depth"]])

@@ -1,8 +1,9 @@
 """scnn5-mnist in Verilator on real MNIST test digits: bit-exact vs golden, and the frame interval
 vs the cost model. The trained model (dualspike/pretrained/scnn5-mnist.dsm) when it exists, else a
-random 6 %-dense one, on the pynq-z2 board build (``auto`` lanes; it converts in about 20 s and
-compiles in about 2 minutes). ``DUALSPIKE_MNIST_FRAMES`` digits (default 1,000, spread over the
-classes) are split over the CPUs (``rtl.sim.run_frames_parallel``): about 0.8 s per frame per core."""
+random 6 %-dense one, on the pynq-z2 board build (``auto`` lanes and mask word widths per layer;
+it converts in about 20 s and compiles in about 2 minutes). ``DUALSPIKE_MNIST_FRAMES`` digits
+(default 1,000, spread over the classes) are split over the CPUs (``rtl.sim.run_frames_parallel``):
+about 0.8 s per frame per core."""
 import os
 
 import numpy as np
@@ -43,7 +44,7 @@ def test_bit_exact_mnist_digits(run):
 
 def test_interval_vs_cost_models(run):
     """The simulated interval within 5 % of the golden cost model of this build (scan-aware engine
-    model at the build's mask word width: the RTL reads one non-zero window word per cycle, see
+    model at the build's mask word widths: the RTL reads one non-zero window word per cycle, see
     golden/cost.py)."""
     model, x, _, interval, word, lanes = run
     engine = float(golden.run(model, x, lanes=lanes, word=word).stats.frame_cycles.mean())
