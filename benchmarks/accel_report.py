@@ -62,16 +62,16 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args(argv)
 
-    from dualspike.rtl.generate import (WORD_AUTO, WORD_DEFAULT, auto_lanes, build_words, default_capacities,
-                                        estimate_resources, generate)
+    from dualspike.rtl.generate import (auto_lanes, build_words, default_capacities, estimate_resources, generate,
+                                        parse_word)
     model, origin = load(args.model, args.density)
     spec = model.spec
-    word = args.word if args.word == WORD_AUTO else [int(v) for v in args.word.split(",")]
+    word = parse_word(args.word)
     if args.lanes == "auto":
         lanes, word, _ = auto_lanes(model, args.board, word=word)
     else:
         lanes = [int(v) for v in args.lanes.split(",")]
-    word = build_words(spec, WORD_DEFAULT if word == WORD_AUTO else (word[0] if len(word) == 1 else word))
+    word = build_words(spec, word)
     bdir = args.build or os.path.join(os.path.dirname(HERE), "build", f"report_{args.model}")
     need_build = args.frames or [f for f in args.synth.split(",") if f]
     if need_build and not (args.reuse and os.path.exists(os.path.join(bdir, "dualspike_top.v"))):

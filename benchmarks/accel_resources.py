@@ -258,10 +258,9 @@ def main(argv=None):
     from dualspike import bitmap
     from dualspike.accel import BOARDS
     from dualspike.demo import sim_lanes, step_board_allocation
-    from dualspike.rtl.generate import (LUT_BUDGET, BRAM_BUDGET, WORD_AUTO, WORD_DEFAULT, build_words,
-                                        default_capacities, estimate_resources)
-    word = args.word if args.word == WORD_AUTO else [int(v) for v in args.word.split(",")]
-    word = word[0] if isinstance(word, list) and len(word) == 1 else word
+    from dualspike.rtl.generate import (LUT_BUDGET, BRAM_BUDGET, WORD_AUTO, build_words, default_capacities,
+                                        estimate_resources, parse_word)
+    word = parse_word(args.word)
 
     t_start = time.time()
     path = os.path.join(ROOT, "dualspike", "pretrained", f"{args.model}.dsm")
@@ -276,16 +275,16 @@ def main(argv=None):
     sim = [int(v) for v in args.sim_lanes.split(",")] if args.sim_lanes else sim_lanes(spec)
     if args.auto_lanes:
         auto = [int(v) for v in args.auto_lanes.split(",")]
-        auto_words = build_words(spec, WORD_DEFAULT if word == WORD_AUTO else word)
+        auto_words = build_words(spec, word)
         auto_src = "given with --auto-lanes"
     else:
         from dualspike.data import default_mnist
         x = default_mnist("test")[0][:64] if spec.input_shape == (1, 28, 28) else None
-        auto, auto_words, _ = step_board_allocation(model, args.board, x, None if word == WORD_AUTO else word)
+        auto, auto_words, _ = step_board_allocation(model, args.board, x, word)
         auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]
-    sim_words = build_words(spec, WORD_DEFAULT)          # generate() with explicit lanes
+    sim_words = build_words(spec, WORD_AUTO)             # generate() with explicit lanes
     words = {"auto": tuple(auto_words), "sim": sim_words, "auto-geometry": tuple(auto_words)}
     print(f"{args.model} on {args.board} ({family}): capacities {caps}, auto lanes {auto} (mask words "
           f"{list(auto_words)}), sim lanes {sim} ({list(sim_words)})", flush=True)

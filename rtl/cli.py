@@ -38,28 +38,17 @@ def _capacities(text, spec, model):
     return [max(16, int(np.ceil(frac * spec.fan_in(i) * ls.out_channels))) for i, ls in enumerate(spec.layers)]
 
 
-def _word(text):
-    """``--word``: 'auto', one width, or comma-separated widths per layer."""
-    if text == "auto":
-        return text
-    try:
-        ws = [int(v) for v in text.split(",")]
-    except ValueError:
-        raise SystemExit(f"--word {text}: give 'auto', 32, 64 or one width per layer (e.g. 32,32,32,64,64)")
-    return ws[0] if len(ws) == 1 else ws
-
-
 def cmd_build(args):
     from dualspike.accel import BOARDS
     from dualspike.model import random_model
 
-    from .generate import auto_lanes, default_capacities, generate
+    from .generate import auto_lanes, default_capacities, generate, parse_word
     spec, model = _source(args.source)
     if args.bake and model is None:
         raise SystemExit("--bake needs a model (.dsm, pretrained or random:<name>), not a bare spec")
     caps = _capacities(args.capacity, spec, model) or default_capacities(spec, args.board)
     stats_model = model or random_model(spec, 0.06, 0)
-    word = _word(args.word)
+    word = parse_word(args.word)
     if args.lanes == "auto":
         lanes, word, _ = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=word)
     else:

@@ -70,11 +70,23 @@ def lane_luts(kind, word):
 
 def build_words(spec, word):
     """The mask word width of each layer's core: ``word`` is a width of :data:`LANE_LUTS` for every
-    layer or one per layer."""
-    words = layer_words(word, len(spec.layers))
+    layer, one per layer, or :data:`WORD_AUTO` (left unresolved by an ``auto`` allocation:
+    :data:`WORD_DEFAULT` for every layer)."""
+    words = layer_words(WORD_DEFAULT if word == WORD_AUTO else word, len(spec.layers))
     for w in words:
         lane_luts("conv", w)
     return words
+
+
+def parse_word(text):
+    """A ``--word`` option: ``'auto'``, one width, or comma-separated widths per layer."""
+    if text == WORD_AUTO:
+        return text
+    try:
+        ws = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise SpecError(f"--word {text}: give 'auto', 32, 64 or one width per layer (e.g. 32,32,32,64,64)")
+    return ws[0] if len(ws) == 1 else ws
 
 
 def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
@@ -261,8 +273,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     if bake and model is None:
         raise SpecError("bake=True needs a model whose weights become the initial RAM contents")
     t_max = spec.T if t_max is None else int(t_max)
-    if word != WORD_AUTO:
-        build_words(spec, word)                                # widths the build supports
+    build_words(spec, word)                                    # widths the build supports
     caps = list(capacities) if capacities is not None else default_capacities(spec, board)
     if model is not None:
         over = [(i, n, c) for i, (n, c) in enumerate(zip(model.nonzeros(), caps)) if n > c]
@@ -278,7 +289,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
         else:
             model_for_stats = model
         lanes, word, _ = auto_lanes(model_for_stats, board, sample, caps, t_max, word=word)
-    words = build_words(spec, WORD_DEFAULT if word == WORD_AUTO else word)
+    words = build_words(spec, word)
     lanes = [int(v) for v in lanes]
     if len(lanes) != len(spec.layers) or any(not 1 <= L <= ls.out_channels for L, ls in zip(lanes, spec.layers)):
         raise SpecError(f"lanes = {lanes}: one per layer, each in 1..out_channels "

@@ -34,8 +34,7 @@ def build(spec, lanes, chain="cores", capacities=None, model=None, bake=False, t
     from dualspike import bitmap
     from dualspike.rtl.generate import generate
     key = hashlib.sha256(json.dumps({
-        "spec": spec.to_dict(), "lanes": list(lanes), "chain": chain, "caps": capacities, "t_max": t_max,
-        "word": list(word) if isinstance(word, (list, tuple)) else word,
+        "spec": spec.to_dict(), "lanes": list(lanes), "chain": chain, "caps": capacities, "t_max": t_max, "word": word,
         "model": hashlib.sha256(bitmap.dumps(model)).hexdigest() if (bake and model is not None) else None,
         "src": _sources_digest()}, sort_keys=True).encode()).hexdigest()[:16]
     out = os.path.join(ROOT, key)

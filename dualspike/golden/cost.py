@@ -38,13 +38,12 @@ def layer_words(word, n):
     """A build's mask word width per layer as a tuple of ``n`` ints: ``word`` is one width for
     every layer or a sequence with one width per layer (each in 1..64)."""
     from ..errors import SpecError
-    ws = [word] * n if isinstance(word, (int, np.integer)) and not isinstance(word, bool) else word
-    try:
-        ws = tuple(ws)
-    except TypeError:
-        raise SpecError(f"word = {word!r}: give one mask word width (an int in 1..64) or one per layer")
-    if len(ws) != n or not all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) and 1 <= w <= 64
-                               for w in ws):
+
+    def width(w):
+        return isinstance(w, (int, np.integer)) and not isinstance(w, bool) and 1 <= w <= 64
+
+    ws = (word,) * n if width(word) else word
+    if not isinstance(ws, (list, tuple)) or len(ws) != n or not all(map(width, ws)):
         raise SpecError(f"word = {word!r}: give one mask word width (an int in 1..64) or one per layer "
                         f"({n} layers)")
     return tuple(int(w) for w in ws)
