@@ -78,7 +78,7 @@ def blocks(quick):
              lambda: conv_core(*c3.ports, geo=c3.geo, images=c3.images)),
             ("conv_core (WORD 64)", "the same core with 64-bit words",
              lambda: conv_core(*c3w.ports, geo=c3w.geo, images=c3w.images)),
-            ("conv_core (bitplane)", f"scnn5 layer 0 (1 ch 28x28, 8 planes), 4 lanes, {WORD_DEFAULT}-bit words",
+            ("conv_core (bitplane)", f"scnn5 layer 0 (1 ch 28x28, {spec.input_bits} planes), 4 lanes, {WORD_DEFAULT}-bit words",
              lambda: conv_core(*c0.ports, geo=c0.geo, images=c0.images)),
             ("fc_core", f"scnn5 readout (576 -> 10, membrane), 2 lanes, {WORD_DEFAULT}-bit words",
              lambda: fc_core(*f4.ports, geo=f4.geo, images=f4.images)),
