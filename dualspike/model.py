@@ -106,8 +106,9 @@ def random_model(spec, density=0.06, seed=0):
         w = np.where(rng.random(shape) < density, values, 0)
         blo, bhi = signed_range(ls.bbits)
         b = rng.integers(max(blo, -4), min(bhi, 4), size=ls.out_channels, endpoint=True)
-        # expected |current| grows with sqrt(active pairs); first layers see pixel values
-        scale = 127.0 if (i == 0 and spec.encoding == "bitplane") else 1.0
+        # expected |current| grows with sqrt(active pairs); a bitplane first layer sees pixel
+        # values x >> (8 - B), about 127 for B = 8
+        scale = 127.0 * ((1 << spec.input_bits) - 1) / 255 if (i == 0 and spec.encoding == "bitplane") else 1.0
         active = spec.fan_in(i) * max(density, 1e-3) * 0.3
         typical = scale * (abs(lo) / 2) * np.sqrt(active) + 1
         vmax = signed_range(ls.vbits)[1]
