@@ -32,6 +32,9 @@ def _n_weights(spec_json):
 
 def row(name, rep, key):
     r = rep[key]
+    spec = rep["spec"]
+    if spec.get("encoding") == "bitplane":
+        name += f" ({spec.get('input_bits', 8)} input planes)"
     layers = " / ".join(f"{100 * s:.1f}" for s in r["weight_sparsity_layers"])
     dens = " / ".join(f"{100 * d:.2f}" for d in r["spike_density"])
     return (f"| {name} | {_pct(r['test_acc'])} | {_pct(r['weight_sparsity'])} | {layers} | {dens} | "
@@ -79,7 +82,7 @@ def main(argv=None):
     quant = reps[2]
     text = ["# scnn5-mnist training report", "",
             "Data: the 4,000 / 1,000 real MNIST digits of `dualspike.data.default_mnist` (test = 1,000 "
-            "held-out digits). T = 4, bitplane input. Sparsity per layer in spec order "
+            "held-out digits). T = 4, bitplane input (the planes of each row are named). Sparsity per layer in spec order "
             "(conv1 / conv2 / conv3 / conv4 / fc); spike densities are spikes / (neurons × T) before "
             "pooling for the four conv LIF layers, on the test set. Training time is wall time of the "
             "training epochs on the machine named below (2 shared CPU cores).", "",
