@@ -14,7 +14,7 @@ import os
 
 from tables import markdown_table, publish
 
-ENGINE_MODEL = ("engine cost model; Verilator matches it within 0.7 % on the pynq-z2 `auto` build "
+ENGINE_MODEL = ("engine cost model; Verilator matches it within 2 % on the pynq-z2 `auto` build "
                 "over the 1,000 test digits (tests/rtl/test_top_mnist.py)")
 FIREFLY = {"sparsity": 0.9382, "fps": 10047, "watts": 1.301, "fps_per_w": 7723, "clock_mhz": 333,
            "cycles": 333e6 / 10047}
