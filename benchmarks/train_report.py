@@ -23,18 +23,22 @@ def _pct(v):
     return "–" if v is None else f"{100 * v:.2f}"
 
 
+def _spec(spec_json):
+    from dualspike.spec import ModelSpec
+    return ModelSpec.from_json(json.dumps(spec_json))
+
+
 def _n_weights(spec_json):
     """Weights of a spec (from its JSON dict), with the original channel counts."""
-    from dualspike.spec import ModelSpec
-    spec = ModelSpec.from_json(json.dumps(spec_json))
+    spec = _spec(spec_json)
     return sum(int(np.prod(spec.weight_shape(i))) for i in range(len(spec.layers)))
 
 
 def row(name, rep, key):
     r = rep[key]
-    spec = rep["spec"]
-    if spec.get("encoding") == "bitplane":
-        name += f" ({spec.get('input_bits', 8)} input planes)"
+    spec = _spec(rep["spec"])
+    if spec.encoding == "bitplane":
+        name += f" ({spec.input_bits} input planes)"
     layers = " / ".join(f"{100 * s:.1f}" for s in r["weight_sparsity_layers"])
     dens = " / ".join(f"{100 * d:.2f}" for d in r["spike_density"])
     return (f"| {name} | {_pct(r['test_acc'])} | {_pct(r['weight_sparsity'])} | {layers} | {dens} | "
