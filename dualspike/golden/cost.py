@@ -12,18 +12,26 @@ and reuses it, so its pairs count at ``t = 0`` only and each later step costs on
 The frame interval is the largest ``cycles`` over the layers; the pair bound is
 ``Σ pairs / Σ lanes``; utilization = pair bound / frame interval.
 
-Correction for the RTL (issue 5, ``rtl/blocks/sparse_engine.py``): a lane cannot keep a
-full-width copy of a 576-bit window within its LUT budget, so it *scans* the window one
-``WORD``-bit word per cycle (mask AND spikes) and pops the matched pairs of the previous unit
-(pixel, group) meanwhile. Window words with no spike (after zero padding) are skipped by the
-controller, so a pixel's scan costs ``S = nz + 4``: ``nz`` = non-zero (pass, word) window words
-over the ``NP`` passes (T, or the bit planes B of a static input), 4 = pipeline latency from the
-pick of the first word to the pop of the last. Scan and pop meet at a barrier per unit, so unit
-``k+1``'s scan overlaps unit ``k``'s pops, ``P_k = Σ_t max_lane(max(1, pairs))`` (static input:
-``max_lane(max(1, Σ_b pairs)) + T - 1``). One frame through an idle core costs
-``S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1}`` (the first scan is not hidden, the last pop has no
-scan to hide). ``scan_cycles`` gives ``S`` per pixel; ``layer_cycles(..., scan=S)`` the frame;
-``scan=None`` (the default) keeps the ideal model above.
+Correction for the RTL (issues 5-6, ``rtl/blocks/sparse_engine.py``): a lane cannot keep a
+full-width copy of a 576-bit window within its LUT budget, so the core *scans* the window one
+``WORD``-bit word per cycle (every lane ANDs it with its mask word and queues the matched bits)
+while the lanes pop earlier *units* (pixel, group) from their queues. Window words with no spike
+(after zero padding) are skipped, so unit ``k``'s scan reads ``R_k = max(1, nz)`` words (``nz``:
+non-zero (pass, word) window words over the ``NP`` passes, ``T`` or the bit planes ``B`` of a
+static input; :func:`scan_cycles`). Scans follow each other back to back (a new pixel's window
+comes :data:`WINDOW_GAP` cycles after the last read of the previous one); a unit's pairs can be
+popped :data:`LAND` cycles after its last read. Each lane pops its own queue: lane ``l`` spends
+``P_l,k = Σ_t max(1, pairs)`` cycles on unit ``k`` (static input: ``max(1, Σ_b pairs) + T - 1``)
+and starts the next unit the cycle after, so lanes drift apart; the scan may run at most
+:data:`IN_FLIGHT` units ahead of the slowest lane (the depth of the lane queues)::
+
+    c_k = max(r_{k-1} + (WINDOW_GAP if unit k starts a pixel else 0),  F_{k-IN_FLIGHT} + 1)
+    r_k = c_k + R_k                                     (scan start, last read)
+    f_l,k = max(f_l,k-1 + 1, r_k + LAND) + P_l,k - 1    (lane l's last pop of unit k)
+    F_k = max_l f_l,k;   frame = F_{K-1}                (c_0 = 0; the `busy` cycles of a frame)
+
+``scan_cycles`` gives ``R`` per pixel; ``layer_cycles(..., scan=R)`` the frame; ``scan=None``
+(the default) keeps the ideal model above.
 """
 from typing import List, NamedTuple, Optional
 
@@ -31,7 +39,9 @@ import numpy as np
 
 from .layers import bit_planes, current, windows
 
-SCAN_LATENCY = 4   # cycles of a unit's scan beyond its non-zero words (RTL sparse_engine)
+IN_FLIGHT = 4      # units the window scan may run ahead of the slowest lane (RTL sparse_engine)
+LAND = 5           # cycles from a unit's last window-word read to its first pop
+WINDOW_GAP = 2     # cycles from a pixel's last read to the start of the next pixel's scan (line buffer)
 
 
 def layer_words(word, n):
@@ -93,8 +103,8 @@ def pair_counts(spec, i, frames, static, wmat, T, n):
 
 def layer_cycles(pairs, lanes, T, static, scan=None):
     """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan``
-    (``[N, H*W]``, :func:`scan_cycles`) applies the RTL's per-unit scan/pop overlap (module
-    docstring)."""
+    (``[N, H*W]``, :func:`scan_cycles`) applies the RTL's scan and per-lane pop schedule
+    (:func:`engine_schedule`)."""
     tt, n, h, w, co = pairs.shape
     groups = -(-co // lanes)
     p = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
@@ -105,16 +115,34 @@ def layer_cycles(pairs, lanes, T, static, scan=None):
         if static:
             cycles = cycles + (T - 1) * h * w * groups
         return cycles
-    unit = per.sum(axis=0).reshape(n, h * w * groups)          # P_k, units in pixel-group order
+    lane = np.maximum(p, 1).sum(axis=0).reshape(n, h * w * groups, lanes)   # P_l,k, pixel-group order
     if static:
-        unit = unit + (T - 1)
-    s = np.repeat(np.asarray(scan, dtype=np.int64).reshape(n, h * w), groups, axis=1)   # S per unit
-    return s[:, 0] + np.maximum(s[:, 1:], unit[:, :-1]).sum(axis=1) + unit[:, -1]
+        lane = lane + (T - 1)
+    reads = np.repeat(np.maximum(np.asarray(scan, dtype=np.int64).reshape(n, h * w), 1), groups, axis=1)
+    return engine_schedule(lane, reads, groups)
+
+
+def engine_schedule(lane, reads, groups):
+    """The RTL engine's busy cycles per frame ``[N]`` (module docstring) from each lane's pop
+    cycles per unit ``lane`` ``[N, K, L]`` and the scan's reads per unit ``reads`` ``[N, K]``
+    (``groups`` units per pixel)."""
+    n, k_units, lanes = lane.shape
+    fin = np.zeros((n, k_units), dtype=np.int64)          # F_k
+    f = np.full((n, lanes), -1, dtype=np.int64)             # f_l of the previous unit
+    r = np.zeros(n, dtype=np.int64)
+    for k in range(k_units):
+        c = r + (WINDOW_GAP if k % groups == 0 else 0) if k else r
+        if k >= IN_FLIGHT:
+            c = np.maximum(c, fin[:, k - IN_FLIGHT] + 1)
+        r = c + reads[:, k]
+        f = np.maximum(f + 1, (r + LAND)[:, None]) + lane[:, k] - 1
+        fin[:, k] = f.max(axis=1)
+    return fin[:, -1]
 
 
 def scan_cycles(spec, i, frames, static, T, n, word=64):
-    """``S`` per pixel ``[N, H*W]`` of layer ``i``'s RTL core (module docstring): the non-zero
-    ``word``-bit words of each pass of the pixel's zero-padded window, plus :data:`SCAN_LATENCY`.
+    """Window words the RTL core reads per pixel ``[N, H*W]`` of layer ``i`` (module docstring):
+    the non-zero ``word``-bit words of each pass of the pixel's zero-padded window.
     ``frames`` is the layer input ``[T'·N, H, W, C]`` as in :func:`pair_counts`."""
     if static and spec.encoding == "bitplane":
         frames = bit_planes(frames, spec.input_bits).reshape(-1, *frames.shape[1:])
@@ -127,7 +155,7 @@ def scan_cycles(spec, i, frames, static, T, n, word=64):
     padded = np.zeros((m, h, w, nw * word), dtype=bool)
     padded[..., :r] = win != 0
     nz = padded.reshape(m, h, w, nw, word).any(axis=-1).sum(axis=-1)   # [P·N, H, W]
-    return nz.reshape(-1, n, h * w).sum(axis=0) + SCAN_LATENCY
+    return nz.reshape(-1, n, h * w).sum(axis=0)
 
 
 def dense_cycles(spec, i, lanes, T, static):

@@ -1,19 +1,24 @@
-"""Sparse compute engine shared by the conv and fc cores: scan/pop controller, L lanes, LIF or
-readout per lane, output assembly.
+"""Sparse compute engine shared by the conv and fc cores: window scan, L lanes that pop on their
+own, LIF or readout per lane, pixel buffers and output assembly.
 
-Work is split into *units* (one pixel × one group of ``L`` output channels). Unit ``k+1`` is
-scanned while unit ``k`` is popped; the two phases meet at a barrier, so per unit::
+Work is split into *units* (one pixel × one group of ``L`` output channels), in pixel-group
+order. The scan reads a unit's non-zero window words, one per cycle (``R_k = max(1, nz)``
+cycles: ``nz`` non-zero words over the NP passes, NP = T, or the bit planes B of a static first
+layer), back to back; every lane ANDs each word with its mask word and queues the matched bits
+(tagged with the unit). A unit *lands* :data:`~dualspike.golden.cost.LAND` cycles after its last
+read; each lane then pops it at its own pace (``Σ_t max(1, pairs)`` cycles, static:
+``max(1, Σ_b pairs) + T - 1``) and goes straight on to its next landed unit, so a lane with a
+light channel runs ahead of one with a heavy channel instead of waiting at every step. The scan
+stays at most :data:`~dualspike.golden.cost.IN_FLIGHT` units ahead of the slowest lane (the
+depth of the lane FIFOs) and stops at a frame's end until every lane has finished the frame.
+:func:`dualspike.golden.cost.engine_schedule` computes the resulting frame cycles; ``busy`` is
+high on exactly those cycles (scanning, or a started unit not yet popped by every lane).
 
-    scan  S_k = nz + 4 cycles         (nz: the pixel's non-zero window words over its NP passes,
-                                       NP = T, or the bit planes B of a static first layer)
-    pop   P_k = Σ_steps max_lane(max(1, pairs))      (static: max_lane(max(1, Σ_b pairs)) + T-1)
-    frame = S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1}   (K units, the `busy` cycles of a frame)
-
-which is what :mod:`dualspike.golden.cost` computes. ``busy`` is high on exactly those cycles.
-
-The scan reads only the window words that hold a spike: when a unit starts, a flag per (pass,
-word) (``word & padding != 0``) is loaded into ``pend``; each cycle the lowest pending word is
-picked (log-depth prefix-OR, no carry chain), read by every lane, and cleared. A unit's first word
+Lanes write their results into one of ``NB`` pixel buffers (:func:`pixel_buffers`); a pixel
+whose every lane has written leaves through the output register in order. The scan reads only
+the window words that hold a spike: when a unit starts, a flag per (pass, word)
+(``word & padding != 0``) is loaded into ``pend``; each cycle the lowest pending word is picked
+(log-depth prefix-OR, no carry chain), read by every lane, and cleared. A unit's first word
 comes from its own picker on the window's flags, so ``start`` only selects a result.
 
 Parameters: ``geo`` (CoreGeometry), ``images`` (per-lane RAM images or None), ``npix`` (pixels in
@@ -29,23 +34,33 @@ win         in    window stream: ``npix`` pixels × ``NP·C`` bits (pass p, chan
 out         out   one beat per pixel: spikes (``Tmax·Co`` bits, bit ``t*Co + co``) or readout
                   (``32·Co`` bits, int32 per channel); ``last`` on the frame's last pixel
 wport       in    :class:`~dualspike.rtl.interfaces.WeightPort`
-T           in    runtime time steps, 1 <= T <= Tmax (hold stable during a frame)
-busy        out   the engine is scanning or popping (the cost-model cycles)
+T           in    runtime time steps, 1 <= T <= Tmax (latched when a frame's first unit starts)
+busy        out   the engine is scanning, or a started unit is not yet popped by every lane
+                  (the cost-model cycles)
 pairs       out   optional (32 bits): matched pairs popped by all lanes in the last frame, latched
-                  when the frame's last unit finishes popping (the golden model's ``stats`` pairs)
+                  when every lane has finished the frame (the golden model's ``stats`` pairs)
 ==========  ====  ===============================================================================
 
-The whole engine freezes (one clock enable) while a finished pixel cannot be handed to ``out``.
+The whole engine freezes (one clock enable) while the oldest finished pixel cannot be handed to
+``out``.
 """
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, instances, intbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, instances, intbv, modbv
 
+from ...golden.cost import IN_FLIGHT, LAND
 from ..interfaces import wire
 from .lif_unit import lif_unit
 from .popcount import frame_popcount, popcount, popcount_latency
 from .readout import readout
-from .sparsity_lane import LANE_LATENCY, _bits, _delay, prefix_or, sparsity_lane
+from .sparsity_lane import TAG_BITS, _bits, _delay, prefix_or, sparsity_lane
 
-SCAN_TAIL = 3       # + the start cycle: 4 cycles from the last word read until its entry can be popped
+UB = 3              # unit counters modulo 8 (at most IN_FLIGHT units between the scan and a lane)
+
+
+def pixel_buffers(groups):
+    """Output buffers of a core with ``groups`` units per pixel: enough for every pixel a lane can
+    write while the oldest waits (the scan leads the slowest lane by at most IN_FLIGHT units)."""
+    need = -(-(IN_FLIGHT - 1) // groups) + 1
+    return 1 << _bits(max(2, need))
 
 
 @block
@@ -143,6 +158,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     P = NP * C
     TM = geo.tmax
     PB, TB, GB = _bits(NP), _bits(TM), _bits(G)
+    NB = pixel_buffers(G)
+    PPB = _bits(NB)
     want_win = npix * P + (9 if conv else 0)
     win.check(want_win, "sparse_engine window")
     out.check(32 * geo.co if geo.readout == "membrane" or geo.readout == "count" else TM * geo.co,
@@ -177,9 +194,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     WI_ROM = tuple(k % NW if k < K else 0 for k in range(KW))
     P_ROM = tuple(k // NW if k < K else 0 for k in range(KW))
 
-    run = Signal(bool(0))
-    sk_state = Signal(intbv(0)[2:])          # 0 idle, 1 reading, 2 tail, 3 done
-    sk_tail = Signal(intbv(0, min=0, max=SCAN_TAIL + 1))
+    run = Signal(bool(1))                  # clock enable: low while a finished pixel waits for ``out``
+    sk_state = Signal(bool(0))             # 0 idle, 1 reading (one word, or one empty read, per cycle)
     passm, pend, fresh = (Signal(intbv(0)[KW:]) for _ in range(3))
     scan_none = Signal(bool(0))
     # the first word of a unit is picked from the window's flags, the others from ``pend``: two
@@ -189,37 +205,49 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     f_pick, p_pick = (ConcatSignal(*reversed(v)) if len(v) > 1 else v[0] for v in (f_bits, p_bits))
     cur_idx = Signal(intbv(0, min=0, max=KW))      # the word read this cycle (state 1)
     cur_last = Signal(bool(0))                     # ... and it is the unit's last
+    sk_null = Signal(bool(0))                      # ... the unit has no word: an empty read
     sk_wi = Signal(intbv(0, min=0, max=max(2, NW)))
     sk_p = Signal(intbv(0)[PB:])
-    sk_g, next_g, pk_g = (Signal(intbv(0)[GB:]) for _ in range(3))
+    sk_g, next_g = (Signal(intbv(0)[GB:]) for _ in range(2))
     sk_gbase, next_gbase = (Signal(intbv(0, min=0, max=max(2, G * NW))) for _ in range(2))   # g·NW
-    sk_par, sk_pixlast, sk_framelast = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
-    pk_active, pk_par, pk_pixlast, pk_framelast = (Signal(bool(0)) for _ in range(4))
-    ts = Signal(intbv(0)[TB:])
-    done = Signal(intbv(0)[L:])
-    take, start, step_end, pop_fin, last_read = (Signal(bool(0)) for _ in range(5))
+    sk_framelast, fbar, infr = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
+    t_lat, t_run = Signal(T.val), Signal(T.val)  # T, latched when a frame's first unit starts
+    # pixels taken / started, modulo 2·NB: pixel p + 2·NB cannot start before p is taken, so
+    # ``lastv`` (a frame's last pixel, from the window) needs 2·NB entries, the slots NB
+    cb, pw = Signal(modbv(0)[PPB + 1:]), Signal(modbv(0)[PPB + 1:])
+    su, landed = Signal(modbv(0)[UB:]), Signal(modbv(0)[UB:])      # units started / landed, mod 8
+    sk_tag = Signal(intbv(0)[TAG_BITS:])
+    land = Signal(intbv(0)[LAND - 1:])             # last reads on their way to the lane FIFOs
+    start, last_read, gate, fin = (Signal(bool(0)) for _ in range(4))
     np_last = Signal(intbv(0)[PB:])
     t_last = Signal(intbv(0)[TB:])
     sc_rd = Signal(bool(0))
     sc_addr = Signal(intbv(0, min=0, max=max(2, G * NW)))
-    s2_valid, s2_par = Signal(bool(0)), Signal(bool(0))
+    s2_valid = Signal(bool(0))
+    s2_par = Signal(intbv(0)[TAG_BITS:])
     s2_word = Signal(intbv(0)[W:])
     s2_p = Signal(intbv(0)[PB:])
-    lane_last = [Signal(bool(0)) for _ in range(L)]
-    lane_last_v = ConcatSignal(*reversed(lane_last)) if L > 1 else None
-    all_last = Signal(bool(0))
-    ALL = (1 << L) - 1
+    room, idle = [Signal(bool(0)) for _ in range(L)], [Signal(bool(0)) for _ in range(L)]
+    all_room, all_idle = Signal(bool(0)), Signal(bool(0))
+    insts += [_all(room, all_room), _all(idle, all_idle)]
+
+    @always_comb
+    def t_frame():
+        if infr:
+            t_run.next = t_lat
+        else:
+            t_run.next = T
 
     if geo.static:
         @always_comb
         def npass():
             np_last.next = geo.planes - 1
-            t_last.next = T - 1
+            t_last.next = t_run - 1
     else:
         @always_comb
         def npass():
-            np_last.next = T - 1
-            t_last.next = T - 1
+            np_last.next = t_run - 1
+            t_last.next = t_run - 1
 
     @always_comb
     def pass_mask():
@@ -242,32 +270,22 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     def rom_p():
         sk_p.next = P_ROM[int(cur_idx)]
 
-    if L > 1:
-        @always_comb
-        def alllast():
-            all_last.next = (done | lane_last_v) == ALL
-    else:
-        @always_comb
-        def alllast():
-            all_last.next = done[0] or lane_last[0]
-
     @always_comb
     def ctrl_comb():
-        last_read.next = sk_state == 1 and cur_last
-        step_end.next = pk_active and all_last
-        pop_fin.next = pk_active and all_last and ts == t_last
-        take.next = run and sk_state == 3 and (not pk_active or (all_last and ts == t_last))
-        sc_rd.next = sk_state == 1
+        last_read.next = sk_state and cur_last
+        gate.next = run and win.valid and all_room and not fbar
+        fin.next = fbar and all_idle and pw == cb       # popped and taken: the next frame may start
+        sc_rd.next = sk_state and not sk_null
         sc_addr.next = sk_gbase + sk_wi                  # adders, not a multiplier (no DSP)
-        busy.next = run and (pk_active or sk_state != 0)
+        busy.next = sk_state or not all_idle
 
     @always_comb
-    def start_comb():
-        start.next = run and win.valid and (sk_state == 0 or take)
+    def start_comb():       # a pixel's next group starts in its previous group's last read cycle
+        start.next = gate and (not sk_state or (cur_last and sk_g != G - 1))
 
     @always_comb
-    def ready_comb():       # consumed with the last group's last read, or at its start if it reads none
-        win.ready.next = run and ((last_read and sk_g == G - 1) or (start and scan_none and next_g == G - 1))
+    def ready_comb():       # the window is consumed with its last group's last read
+        win.ready.next = run and sk_state and cur_last and sk_g == G - 1
 
     wsel = Signal(intbv(0)[W:])
     if conv:
@@ -285,20 +303,23 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             s2_valid.next = sc_rd
             s2_word.next = wsel
             s2_p.next = sk_p
-            s2_par.next = sk_par
+            s2_par.next = sk_tag
+            land.next = concat(land[LAND - 2:], last_read) if LAND > 2 else last_read
+            if land[LAND - 2]:
+                landed.next = landed + 1
             if start:
-                if scan_none:
-                    sk_state.next = 2
-                    sk_tail.next = 0
-                else:
-                    sk_state.next = 1
+                if not infr:
+                    t_lat.next = T
+                    infr.next = 1
+                sk_state.next = 1
                 pend.next = f_rest
                 cur_idx.next = f_pick
                 cur_last.next = f_last
+                sk_null.next = scan_none
                 sk_g.next = next_g
                 sk_gbase.next = next_gbase
-                sk_par.next = not sk_par
-                sk_pixlast.next = next_g == G - 1
+                sk_tag.next = su[TAG_BITS:]
+                su.next = su + 1
                 sk_framelast.next = next_g == G - 1 and win.last
                 if next_g == G - 1:
                     next_g.next = 0
@@ -306,42 +327,18 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
                 else:
                     next_g.next = next_g + 1
                     next_gbase.next = next_gbase + NW
-            elif sk_state == 1:
+            elif sk_state:
                 if cur_last:
-                    sk_state.next = 2
-                    sk_tail.next = 0
+                    sk_state.next = 0
                 else:
                     pend.next = p_rest
                     cur_idx.next = p_pick
                     cur_last.next = p_last
-            elif sk_state == 2:
-                if sk_tail == SCAN_TAIL - 1:
-                    sk_state.next = 3
-                else:
-                    sk_tail.next = sk_tail + 1
-            elif take:
-                sk_state.next = 0
-
-    @always_seq(glbl.clk.posedge, reset=glbl.rst)
-    def pop_seq():
-        if run:
-            if take:
-                pk_active.next = 1
-                pk_g.next = sk_g
-                pk_par.next = sk_par
-                pk_pixlast.next = sk_pixlast
-                pk_framelast.next = sk_framelast
-                ts.next = 0
-                done.next = 0
-            elif pop_fin:
-                pk_active.next = 0
-            elif step_end:
-                ts.next = ts + 1
-                done.next = 0
-            elif pk_active:
-                for l in range(L):
-                    if lane_last[l]:
-                        done.next[l] = 1
+            if last_read and sk_framelast:
+                fbar.next = 1
+            elif fin:
+                fbar.next = 0
+                infr.next = 0
 
     # ---- weight write path: pipelined popcount computes each mask word's value base ----------
     PCL = popcount_latency(W)
@@ -396,101 +393,202 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             sig.next = wq_we and wq_lane == l
         return comb
 
-    # ---- lanes, LIF / readout, output slots ---------------------------------------------------------
+    # ---- lanes (each steps through its units on its own), LIF / readout, output slots -------------
     mode = geo.readout
     CW = geo.cur_w
     SLW = 32 if mode else TM
-    slots = [[Signal(intbv(0)[SLW:]) for _ in range(G)] for _ in range(L)]
+    slots = [[[Signal(intbv(0)[SLW:]) for _ in range(G)] for _ in range(L)] for _ in range(NB)]
     pop_en = [Signal(bool(0)) for _ in range(L)]
     popped = [Signal(bool(0)) if pairs is not None else None for _ in range(L)]
-
-    @block
-    def pop_en_comb(l):
-        @always_comb
-        def comb():
-            pop_en[l].next = pk_active and not done[l]
-        return comb
+    pdone = [Signal(bool(0)) for _ in range(L)]             # a lane wrote its pixel's last group
+    pbuf = [Signal(intbv(0)[PPB:]) for _ in range(L)]        # ... into this pixel buffer
 
     for l in range(L):
         insts.append(lane_we(l, l_we[l]))
-        insts.append(pop_en_comb(l))
+        lane_last, ts, tag = Signal(bool(0)), Signal(intbv(0)[TB:]), Signal(intbv(0)[TAG_BITS:])
+        pg = Signal(intbv(0)[GB + PPB:])
+        insts.append(lane_ctrl(glbl, run, lane_last, t_last, landed, su, pop_en[l], ts, tag, pg, room[l],
+                               idle[l], G))
         o_valid = Signal(bool(0))
         o_cur = Signal(intbv(0, min=-(1 << (CW - 1)), max=1 << (CW - 1)))
         o_t = Signal(intbv(0)[TB:])
-        o_g = Signal(intbv(0)[GB:])
+        o_g = Signal(intbv(0)[GB + PPB:])
         o_theta = Signal(intbv(0)[geo.vbits - 1:])
         insts.append(sparsity_lane(
             glbl, run, l_we[l], wq_sel, wq_addr, l_data, sc_rd, sc_addr, s2_valid, s2_word, s2_p,
-            s2_par, pop_en[l], ts, pk_par, pk_g, lane_last[l], o_valid, o_cur, o_t, o_theta, o_g,
+            s2_par, pop_en[l], ts, tag, pg, lane_last, o_valid, o_cur, o_t, o_theta, o_g,
             geo=geo, image=None if images is None else images[l], o_pair=popped[l]))
-        used = [slots[l][g] if g * L + l < geo.co else None for g in range(G)]
-        insts.append(lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, used, geo))
+        used = [((b << GB) | g, slots[b][l][g]) for b in range(NB) for g in range(G) if g * L + l < geo.co]
+        insts.append(lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, used, pdone[l],
+                               pbuf[l], geo))
         if probe is not None:                      # simulation only: record step currents
-            insts.append(_probe(glbl, run, o_valid, o_cur, o_t, o_g, l, probe))
+            insts.append(_probe(glbl, run, o_valid, o_cur, o_t, o_g, l, (1 << GB) - 1, probe))
 
-    # ---- completion, output register ------------------------------------------------------------------
-    # the pixel's word is captured (one cycle after ``dlast``) in the cycle right after its last
-    # slot write: the next unit's first slot write can land one cycle later (T = 1, one-cycle pops)
-    D = LANE_LATENCY(geo) + (2 if mode == "count" else 1)
-    fin_ev = Signal(bool(0))
-    fin_last = Signal(bool(0))
-    dl = [Signal(intbv(0)[2:]) for _ in range(D)]
-    fin_pair = ConcatSignal(fin_last, fin_ev)
-
-    @always_comb
-    def fin_comb():
-        fin_ev.next = pop_fin and pk_pixlast
-        fin_last.next = pk_framelast
-
-    insts.append(_delay(glbl, run, fin_pair, dl[0]))
-    for k in range(1, D):
-        insts.append(_delay(glbl, run, dl[k - 1], dl[k]))
-    c_full, c_last = Signal(bool(0)), Signal(bool(0))
+    # ---- pixel buffers, output register -----------------------------------------------------------
+    # a pixel is complete when every lane has written its last group's slot; pixels leave in order
+    # through ``o_reg``. The scan runs at most IN_FLIGHT units ahead, so NB buffers hold every pixel
+    # a lane can write before the oldest is taken; while that one waits for ``out``, all freezes.
+    lastv = Signal(intbv(0)[2 * NB:])
+    fulls, cats = [], []
     xfer = Signal(bool(0))
+    for b in range(NB):
+        full = Signal(bool(0))
+        insts.append(pixel_flags(glbl, run, pdone, pbuf, b, xfer, cb, full))
+        fulls.append(full)
+        if mode:
+            cat = ConcatSignal(*[slots[b][co % L][co // L] for co in reversed(range(geo.co))]) \
+                if geo.co > 1 else slots[b][0][0]
+        else:
+            bits = [slots[b][co % L][co // L](t) for t in range(TM) for co in range(geo.co)]
+            cat = ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
+        cats.append(cat)
+    c_full, c_last = Signal(bool(0)), Signal(bool(0))
+    c_data = Signal(intbv(0)[out.data_w:])
+    sel = [cb(k) for k in range(PPB)]
+    insts += [mux(sel, fulls, c_full), mux(sel, cats, c_data)]
     o_reg = Signal(intbv(0)[out.data_w:])
-    bits = []
-    if mode:
-        cat = ConcatSignal(*[slots[co % L][co // L] for co in reversed(range(geo.co))]) \
-            if geo.co > 1 else slots[0][0]
-    else:
-        for t in range(TM):
-            for co in range(geo.co):
-                bits.append(slots[co % L][co // L](t))
-        cat = ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
-    dlast = dl[D - 1]
 
     @always_comb
     def out_comb():
         xfer.next = c_full and (not out.valid or out.ready)
-        run.next = not c_full or (c_full and (not out.valid or out.ready))
+        run.next = not (c_full and out.valid and not out.ready)
+        c_last.next = lastv[cb]
         out.data.next = o_reg
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def out_seq():
         if xfer:
-            o_reg.next = cat
+            o_reg.next = c_data
             out.valid.next = 1
             out.last.next = c_last
-            c_full.next = 0
+            cb.next = cb + 1
         elif out.valid and out.ready:
             out.valid.next = 0
-        if run and dlast[0]:
-            c_full.next = 1
-            c_last.next = dlast[1]
+        if start and next_g == 0:
+            lastv.next[pw] = win.last
+            pw.next = pw + 1
 
     if pairs is not None:
-        insts.append(pair_counter(glbl, run, popped, pop_fin, pk_pixlast, pk_framelast, pairs))
-    if probe is not None:
-        insts.append(_ctrl_probe(glbl, run, take, start, pk_active, sk_state, win.valid, ts, probe))
-    return insts, word_sel, scan_seq, pop_seq, ctrl_comb, start_comb, ready_comb, npass, pass_mask, \
-        scan_src, rom_wi, rom_p, alllast, wbase, wdata, wacc, fin_comb, out_comb, out_seq
+        insts.append(frame_popcount(glbl, run, _vector(popped), fin, pairs, L))
+    return insts, word_sel, scan_seq, ctrl_comb, start_comb, ready_comb, npass, pass_mask, \
+        scan_src, rom_wi, rom_p, t_frame, wbase, wdata, wacc, out_comb, out_seq
 
 
 @block
-def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, geo):
+def _all(bits, y):
+    """``y`` = every bit of the list ``bits`` is high."""
+    v, ALL = _vector(bits), (1 << len(bits)) - 1
+
+    @always_comb
+    def comb():
+        y.next = v == ALL
+    return comb
+
+
+def _vector(bits):
+    """A list of 1-bit signals as one vector (LSB first); one bit stays itself."""
+    return ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
+
+
+@block
+def lane_ctrl(glbl, run, lane_last, t_last, landed, su, pop_en, ts, tag, pg, room, idle, G):
+    """One lane's walk through the units: step ``ts`` of unit ``nf`` (its index modulo 8; ``tag``
+    its low bits for the FIFO entries) of group ``g`` of pixel buffer ``pp``. The lane pops while
+    units it has not finished have landed; it has ``room`` while the scan is fewer than
+    :data:`~dualspike.golden.cost.IN_FLIGHT` units ahead of it and is ``idle`` when it has
+    finished every unit the scan started."""
+    GB, PPB = _bits(G), len(pg) - _bits(G)
+    nf = Signal(modbv(0)[UB:])
+    g = Signal(intbv(0)[GB:])
+    pp = Signal(modbv(0)[PPB:])
+
+    @always_comb
+    def comb():
+        d = modbv(0)[UB:]
+        d[:] = su - nf
+        pop_en.next = landed != nf
+        room.next = d < IN_FLIGHT
+        idle.next = d == 0
+        tag.next = nf[TAG_BITS:]
+        pg.next = concat(pp, g)
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def seq():
+        if run and pop_en and lane_last:
+            if ts == t_last:
+                ts.next = 0
+                nf.next = nf + 1
+                if g == G - 1:
+                    g.next = 0
+                    pp.next = pp + 1
+                else:
+                    g.next = g + 1
+            else:
+                ts.next = ts + 1
+
+    return comb, seq
+
+
+@block
+def pixel_flags(glbl, run, pdone, pbuf, b, xfer, cb, full):
+    """Pixel buffer ``b``: which lanes have written their slots of its pixel (``full``: all); the
+    flags clear when ``xfer`` takes buffer ``cb`` (its low bits) = ``b``."""
+    L = len(pdone)
+    sets = [Signal(bool(0)) for _ in range(L)]
+    setv = _vector(sets)
+    fl = Signal(intbv(0)[L:])
+    clr = Signal(bool(0))
+    ALL = (1 << L) - 1
+
+    @block
+    def lane_set(l):
+        @always_comb
+        def comb():
+            sets[l].next = pdone[l] and pbuf[l] == b
+        return comb
+
+    @always_comb
+    def comb():
+        clr.next = xfer and cb[len(pbuf[0]):] == b
+        full.next = fl == ALL
+
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def seq():
+        if clr:                       # a lane's first write of the buffer's next pixel may come now
+            fl.next = setv
+        elif run:
+            fl.next = fl | setv
+
+    return [lane_set(l) for l in range(L)], comb, seq
+
+
+@block
+def mux(sel, ins, y):
+    """``y = ins[sel]`` for ``2**len(sel)`` inputs (``sel``: select bits, LSB first), as a tree of
+    2:1 multiplexers."""
+    if len(ins) == 2:
+        return _mux2(sel[0], ins[0], ins[1], y)
+    half = len(ins) // 2
+    lo, hi = Signal(intbv(0)[len(y):]), Signal(intbv(0)[len(y):])
+    return mux(sel[:-1], ins[:half], lo), mux(sel[:-1], ins[half:], hi), _mux2(sel[-1], lo, hi, y)
+
+
+@block
+def _mux2(s, a, b, y):
+    @always_comb
+    def comb():
+        y.next = b if s else a
+    return comb
+
+
+@block
+def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, done, dbuf, geo):
     """Per lane: LIF and/or readout after the lane, then the write into the lane's output slots
-    (one register per group: ``Tmax`` spike bits, or the int32 readout)."""
+    (``slots``: ``(code, register)`` pairs, code = pixel buffer above the group; one register per
+    group and buffer: ``Tmax`` spike bits, or the int32 readout); ``done`` marks the write of a
+    pixel's last group, ``dbuf`` its buffer."""
     mode, TM, TB, GB = geo.readout, geo.tmax, len(o_t), len(o_g)
+    GA, G = _bits(geo.groups), geo.groups
     insts = []
     first = Signal(bool(0))
 
@@ -552,46 +650,28 @@ def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, geo):
             wvalid.next = s_valid and t1 == t_last
             wval.next = nxt
 
+    @always_comb
+    def pixel_done():
+        done.next = wvalid and wg[GA:] == G - 1
+        dbuf.next = wg[GB:GA]
+
     @block
-    def slot_write(gg, reg):
+    def slot_write(code, reg):
         @always(glbl.clk.posedge)
         def seq():
-            if run and wvalid and wg == gg:
+            if run and wvalid and wg == code:
                 reg.next = wval
         return seq
 
-    for gg, reg in enumerate(slots):
-        if reg is not None:                 # None: a padding channel (co >= Co) of the last group
-            insts.append(slot_write(gg, reg))
+    for code, reg in slots:                  # padding channels (co >= Co) of the last group have none
+        insts.append(slot_write(code, reg))
     return instances()
 
 
 @block
-def pair_counter(glbl, run, popped, pop_fin, pk_pixlast, pk_framelast, total):
-    """Σ over lanes of the pair pops of each cycle, accumulated over a frame and latched into
-    ``total`` a few cycles after the frame's last unit finishes popping."""
-    vec = ConcatSignal(*reversed(popped)) if len(popped) > 1 else popped[0]
-    fin = Signal(bool(0))
-
-    @always_comb
-    def frame_end():
-        fin.next = pop_fin and pk_pixlast and pk_framelast
-
-    return frame_end, frame_popcount(glbl, run, vec, fin, total, len(popped))
-
-
-@block
-def _probe(glbl, run, o_valid, o_cur, o_t, o_g, lane, log):
+def _probe(glbl, run, o_valid, o_cur, o_t, o_g, lane, gmask, log):
     @always(glbl.clk.posedge)
     def rec():
         if run and o_valid:
-            log.append((lane, int(o_g), int(o_t), int(o_cur)))
-    return rec
-
-
-@block
-def _ctrl_probe(glbl, run, take, start, pk_active, sk_state, wv, ts, log):
-    @always(glbl.clk.posedge)
-    def rec():
-        log.append(("c", int(run), int(take), int(start), int(pk_active), int(sk_state), int(wv), int(ts)))
+            log.append((lane, int(o_g) & gmask, int(o_t), int(o_cur)))
     return rec

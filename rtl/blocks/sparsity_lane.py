@@ -6,17 +6,19 @@ The lane owns one output channel per group ``g`` (channel ``g*L + lane``). For e
 **scan** (all lanes in lock-step, one word per cycle; stages S1 read, S2 AND, S3 push): the core
 streams window words
 ``(pass p, word wi)``; the lane reads its mask word (block RAM, ``[base | mask]``) at
-``g*NW + wi``, forms ``x = window & mask`` and, if ``x != 0``, pushes ``(x, mask, base, p, par)``
-into its entry FIFO (block RAM). All-zero words are dropped here, so they never cost a pop cycle.
+``g*NW + wi``, forms ``x = window & mask`` and, if ``x != 0``, pushes ``(x, mask, base, p, tag)``
+into its entry FIFO (block RAM; ``tag`` = the unit's index modulo 4, room for
+:data:`~dualspike.golden.cost.IN_FLIGHT` units). All-zero words are dropped here, so they never
+cost a pop cycle.
 
 **pop** (one matched pair per cycle): register ``A`` holds the current entry. Per cycle it takes
 the lowest set bit of ``x`` with a log-depth prefix-OR (no carry chain): ``incl = OR(x[0..i])``,
 ``x' = x & (incl << 1)``, ``below = mask & ~incl``; the value address is
 ``base + popcount(below)`` (pipelined popcount), the value RAM is read and accumulated. Step ``ts``
-consumes the entries with ``p == ts`` (static first layer: all planes in step 0, weight shifted
-by ``p``; steps ``ts >= 1`` repeat the current); a step with no entry costs one *bubble* cycle
-that carries the bias. ``lane_last`` (combinational) tells the core that this cycle is the lane's
-last of the step; the core advances the step when every lane is done.
+consumes the entries of unit ``ptag`` with ``p == ts`` (static first layer: all planes in step 0,
+weight shifted by ``p``; steps ``ts >= 1`` repeat the current); a step with no entry costs one
+*bubble* cycle that carries the bias. ``lane_last`` (combinational) tells the lane's controller
+that this cycle is the lane's last of the step; each lane steps through its units on its own.
 
 Parameters: ``geo`` (:class:`~dualspike.rtl.weight_image.CoreGeometry`), ``image`` (initial RAM
 contents ``(masks, values, bias, thresholds)`` or None).
@@ -27,10 +29,11 @@ Ports (all registers freeze while ``ce`` is low; weight writes ignore ``ce``):
 wr_we/sel/addr/  in    weight write (see :class:`~dualspike.rtl.interfaces.WeightPort`; mask
 wr_data                data carries ``[base | mask]``, the core computes base)
 sc_rd, sc_addr   in    scan read of the mask RAM at ``g*NW + wi`` (stage S1)
-s2_valid/word/   in    stage S2: window word (``WORD`` bits), pass ``p``, unit parity
+s2_valid/word/   in    stage S2: window word (``WORD`` bits), pass ``p``, unit tag (2 bits)
 p/par
-pop_en           in    the lane works on step ``ts`` of the unit with parity ``ppar`` this cycle
-ts, ppar, pg     in    current step, unit parity, group of the popped unit
+pop_en           in    the lane works on step ``ts`` of the unit tagged ``ppar`` this cycle
+ts, ppar, pg     in    current step, unit tag, group of the popped unit (``pg`` may carry more
+                       bits above the group: they travel with the result to ``o_g``)
 lane_last        out   this cycle is the lane's last of step ``ts`` (combinational)
 o_valid, o_cur,  out   step result: current I (signed ``cur_w``), step t, threshold and
 o_t, o_theta,          group of the neuron
@@ -57,7 +60,10 @@ Usage::
 """
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, instances, intbv
 
+from ...golden.cost import IN_FLIGHT
 from .popcount import popcount, popcount_latency
+
+TAG_BITS = 2                 # unit tags: IN_FLIGHT units in a lane's FIFO are told apart
 
 
 def _bits(n):
@@ -69,7 +75,7 @@ def LANE_LATENCY(geo):
 
 
 def fifo_depth(geo):
-    need = 2 * geo.npass * geo.nw + 2
+    need = IN_FLIGHT * geo.npass * geo.nw + 2
     return 1 << _bits(need)
 
 
@@ -94,14 +100,17 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
                   o_g, geo, image=None, o_pair=None):
     W, BW, G, NW = geo.word, geo.base_w, geo.groups, geo.nw
     WB, BB, VB, CW = geo.wbits, geo.bbits, geo.vbits, geo.cur_w
-    PB, TB, GB = _bits(geo.npass), _bits(geo.tmax), _bits(G)
+    PB, TB, GA, GB = _bits(geo.npass), _bits(geo.tmax), _bits(G), len(pg)
     STATIC = geo.static
     MASKW = (1 << W) - 1
     FD = fifo_depth(geo)
-    EW = 2 * W + BW + PB + 2                 # [one | par | p | base | mask | x]
-    for name, sig, want in (("s2_word", s2_word, W), ("s2_p", s2_p, PB), ("ts", ts, TB), ("pg", pg, GB)):
+    EW = 2 * W + BW + PB + TAG_BITS + 1      # [one | tag | p | base | mask | x]
+    for name, sig, want in (("s2_word", s2_word, W), ("s2_p", s2_p, PB), ("ts", ts, TB),
+                            ("s2_par", s2_par, TAG_BITS), ("ppar", ppar, TAG_BITS)):
         if len(sig) != want:
             raise ValueError(f"sparsity_lane: {name} is {len(sig)} bits, the geometry needs {want}")
+    if GB < GA:
+        raise ValueError(f"sparsity_lane: pg is {GB} bits, the geometry needs at least {GA}")
     masks, values, biases, thrs = image if image is not None else ([], [], [], [])
 
     # ---- memories (block RAM) -----------------------------------------------------------------
@@ -153,7 +162,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     H = Signal(intbv(0)[EW:])
     H_v = Signal(bool(0))
     H_x, H_m, H_base = H(W, 0), H(2 * W, W), H(2 * W + BW, 2 * W)
-    H_p, H_par, H_one = H(2 * W + BW + PB, 2 * W + BW), H(EW - 2), H(EW - 1)
+    H_p, H_par, H_one = H(2 * W + BW + PB, 2 * W + BW), H(EW - 1, EW - 1 - TAG_BITS), H(EW - 1)
     take_h = Signal(bool(0))
     rd = Signal(bool(0))
 
@@ -188,7 +197,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     A_x, A_m = Signal(intbv(0)[W:]), Signal(intbv(0)[W:])
     A_base = Signal(intbv(0)[BW:])
     A_p = Signal(intbv(0)[PB:])
-    A_par, A_v = Signal(bool(0)), Signal(bool(0))
+    A_par, A_v = Signal(intbv(0)[TAG_BITS:]), Signal(bool(0))
     A_one, a_le2 = Signal(bool(0)), Signal(bool(0))   # A_x has one bit / at most two bits
     le2_det = count_le(A_x, a_le2, 2)
     incl = Signal(intbv(0)[W:])
@@ -307,7 +316,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     bq = Signal(intbv(0, min=-(1 << (BB - 1)), max=1 << (BB - 1)))
     tq = Signal(intbv(0)[VB - 1:])
     sb_r = Signal(intbv(0)[SBW - BW:])
-    ga = sb_a(GB, 0)
+    ga = sb_a(GA, 0)
 
     @always(glbl.clk.posedge)
     def value_ram():

@@ -5,7 +5,7 @@ import pytest
 from myhdl import Signal, intbv
 
 from dualspike import golden
-from dualspike.rtl.blocks.sparsity_lane import sparsity_lane, _bits
+from dualspike.rtl.blocks.sparsity_lane import TAG_BITS, sparsity_lane, _bits
 from dualspike.rtl.interfaces import Global
 from dualspike.rtl.weight_image import core_geometry
 
@@ -47,7 +47,7 @@ def lane_signals(geo):
     b = lambda: Signal(bool(0))                                     # noqa: E731
     u = lambda n: Signal(intbv(0)[n:])                              # noqa: E731
     return (b(), b(), u(2), u(aw), u(W + geo.base_w), b(), Signal(intbv(0, min=0, max=geo.groups * geo.nw)),
-            b(), u(W), u(PB), b(), b(), u(TB), b(), u(GB), b(), b(),
+            b(), u(W), u(PB), u(TAG_BITS), b(), u(TB), u(TAG_BITS), u(GB), b(), b(),
             Signal(intbv(0, min=-(1 << (cw - 1)), max=1 << (cw - 1))), u(TB), u(geo.vbits - 1), u(GB))
 
 
