@@ -197,9 +197,10 @@ def main():
     lines += ["", "## Lane utilization at scnn5-mnist-like densities", "",
               "c64 → c64 conv on a 7×7 map (R = 576, 9 words of 64), T = 4, 6 % non-zero weights, "
               "15 % input spikes (random), one frame. Utilization = matched pairs / (lanes × cycles). *ideal* = "
-              "DESIGN.md §3 cost model (no scan term); *RTL* = the cost model with the scan/pop "
-              "overlap (`layer_cycles(..., scan=S)`, S = the pixel's non-zero window words + 4, at most "
-              "4·9 + 4 = 40), which the RTL simulation matches cycle for cycle.", "",
+              "DESIGN.md §3 cost model (no scan term, lanes in step); *RTL* = the engine schedule "
+              "(`layer_cycles(..., scan=R)`: R = the pixel's non-zero window words, at most 4·9 = 36, read "
+              "once per group; each lane pops its own units, up to 4 units in flight), which the RTL "
+              "simulation matches cycle for cycle.", "",
               "| lanes | matched pairs | cycles ideal | cycles RTL model | cycles RTL sim | util. ideal | util. RTL |",
               "|---|---|---|---|---|---|---|"]
     for lanes, total, ideal, rtl, sim, ui, ur in util:

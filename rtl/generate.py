@@ -53,7 +53,7 @@ def to_verilog(inst, outdir, name):
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
 LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores, per T·Co stream bit:
                                # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
-CORE_LUTS = 350                # scan/pop controller and output assembly
+CORE_LUTS = 800                # scan controller, lane controllers, pixel buffers and output assembly
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
 LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
              32: {"conv": 640, "fc": 700}}   # accumulator, LIF or readout (largest measured per-lane cost)
