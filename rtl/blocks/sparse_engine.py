@@ -56,9 +56,12 @@ from .sparsity_lane import TAG_BITS, _bits, _delay, prefix_or, sparsity_lane
 UB = 3              # unit counters modulo 8 (at most IN_FLIGHT units between the scan and a lane)
 
 
-def pixel_buffers(groups):
+def pixel_buffers(groups, conv=True):
     """Output buffers of a core with ``groups`` units per pixel: enough for every pixel a lane can
-    write while the oldest waits (the scan leads the slowest lane by at most IN_FLIGHT units)."""
+    write while the oldest waits (the scan leads the slowest lane by at most IN_FLIGHT units). An
+    fc core (``conv`` False) has one pixel per frame and frames do not overlap: one buffer."""
+    if not conv:
+        return 1
     need = -(-(IN_FLIGHT - 1) // groups) + 1
     return 1 << _bits(max(2, need))
 
@@ -158,8 +161,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     P = NP * C
     TM = geo.tmax
     PB, TB, GB = _bits(NP), _bits(TM), _bits(G)
-    NB = pixel_buffers(G)
-    PPB = _bits(NB)
+    NB = pixel_buffers(G, conv)
+    PPB = _bits(NB)                  # pixel tag bits (at least 1); the buffer is the tag modulo NB
     want_win = npix * P + (9 if conv else 0)
     win.check(want_win, "sparse_engine window")
     out.check(32 * geo.co if geo.readout == "membrane" or geo.readout == "count" else TM * geo.co,
@@ -304,7 +307,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             s2_word.next = wsel
             s2_p.next = sk_p
             s2_par.next = sk_tag
-            land.next = concat(land[LAND - 2:], last_read) if LAND > 2 else last_read
+            land.next = concat(land[LAND - 2:], last_read)
             if land[LAND - 2]:
                 landed.next = landed + 1
             if start:
@@ -401,7 +404,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     pop_en = [Signal(bool(0)) for _ in range(L)]
     popped = [Signal(bool(0)) if pairs is not None else None for _ in range(L)]
     pdone = [Signal(bool(0)) for _ in range(L)]             # a lane wrote its pixel's last group
-    pbuf = [Signal(intbv(0)[PPB:]) for _ in range(L)]        # ... into this pixel buffer
+    pbuf = [Signal(intbv(0)[PPB:]) if NB > 1 else None for _ in range(L)]   # ... into this buffer
 
     for l in range(L):
         insts.append(lane_we(l, l_we[l]))
@@ -419,7 +422,8 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             s2_par, pop_en[l], ts, tag, pg, lane_last, o_valid, o_cur, o_t, o_theta, o_g,
             geo=geo, image=None if images is None else images[l], o_pair=popped[l]))
         used = [((b << GB) | g, slots[b][l][g]) for b in range(NB) for g in range(G) if g * L + l < geo.co]
-        insts.append(lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, used, pdone[l],
+        cmask = ((NB - 1) << GB) | ((1 << GB) - 1)                     # the code bits that pick a slot
+        insts.append(lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, used, cmask, pdone[l],
                                pbuf[l], geo))
         if probe is not None:                      # simulation only: record step currents
             insts.append(_probe(glbl, run, o_valid, o_cur, o_t, o_g, l, (1 << GB) - 1, probe))
@@ -428,12 +432,12 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     # a pixel is complete when every lane has written its last group's slot; pixels leave in order
     # through ``o_reg``. The scan runs at most IN_FLIGHT units ahead, so NB buffers hold every pixel
     # a lane can write before the oldest is taken; while that one waits for ``out``, all freezes.
-    lastv = Signal(intbv(0)[2 * NB:])
+    lastv = Signal(intbv(0)[1 << (PPB + 1):])
     fulls, cats = [], []
     xfer = Signal(bool(0))
     for b in range(NB):
         full = Signal(bool(0))
-        insts.append(pixel_flags(glbl, run, pdone, pbuf, b, xfer, cb, full))
+        insts.append(pixel_flags(glbl, run, pdone, pbuf, b, NB, xfer, cb, full))
         fulls.append(full)
         if mode:
             cat = ConcatSignal(*[slots[b][co % L][co // L] for co in reversed(range(geo.co))]) \
@@ -444,7 +448,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         cats.append(cat)
     c_full, c_last = Signal(bool(0)), Signal(bool(0))
     c_data = Signal(intbv(0)[out.data_w:])
-    sel = [cb(k) for k in range(PPB)]
+    sel = [cb(k) for k in range(NB.bit_length() - 1)]
     insts += [mux(sel, fulls, c_full), mux(sel, cats, c_data)]
     o_reg = Signal(intbv(0)[out.data_w:])
 
@@ -530,9 +534,9 @@ def lane_ctrl(glbl, run, lane_last, t_last, landed, su, pop_en, ts, tag, pg, roo
 
 
 @block
-def pixel_flags(glbl, run, pdone, pbuf, b, xfer, cb, full):
-    """Pixel buffer ``b``: which lanes have written their slots of its pixel (``full``: all); the
-    flags clear when ``xfer`` takes buffer ``cb`` (its low bits) = ``b``."""
+def pixel_flags(glbl, run, pdone, pbuf, b, nb, xfer, cb, full):
+    """Pixel buffer ``b`` of ``nb``: which lanes have written their slots of its pixel (``full``:
+    all); the flags clear when ``xfer`` takes buffer ``cb`` (its low bits) = ``b``."""
     L = len(pdone)
     sets = [Signal(bool(0)) for _ in range(L)]
     setv = _vector(sets)
@@ -542,15 +546,24 @@ def pixel_flags(glbl, run, pdone, pbuf, b, xfer, cb, full):
 
     @block
     def lane_set(l):
+        if nb == 1:
+            return wire(sets[l], pdone[l])
+
         @always_comb
         def comb():
             sets[l].next = pdone[l] and pbuf[l] == b
         return comb
 
-    @always_comb
-    def comb():
-        clr.next = xfer and cb[len(pbuf[0]):] == b
-        full.next = fl == ALL
+    if nb == 1:
+        @always_comb
+        def comb():
+            clr.next = xfer
+            full.next = fl == ALL
+    else:
+        @always_comb
+        def comb():
+            clr.next = xfer and cb[len(pbuf[0]):] == b
+            full.next = fl == ALL
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def seq():
@@ -566,6 +579,8 @@ def pixel_flags(glbl, run, pdone, pbuf, b, xfer, cb, full):
 def mux(sel, ins, y):
     """``y = ins[sel]`` for ``2**len(sel)`` inputs (``sel``: select bits, LSB first), as a tree of
     2:1 multiplexers."""
+    if len(ins) == 1:
+        return wire(y, ins[0])
     if len(ins) == 2:
         return _mux2(sel[0], ins[0], ins[1], y)
     half = len(ins) // 2
@@ -582,11 +597,11 @@ def _mux2(s, a, b, y):
 
 
 @block
-def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, done, dbuf, geo):
+def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, cmask, done, dbuf, geo):
     """Per lane: LIF and/or readout after the lane, then the write into the lane's output slots
-    (``slots``: ``(code, register)`` pairs, code = pixel buffer above the group; one register per
-    group and buffer: ``Tmax`` spike bits, or the int32 readout); ``done`` marks the write of a
-    pixel's last group, ``dbuf`` its buffer."""
+    (``slots``: ``(code, register)`` pairs, code = pixel buffer above the group, compared on the
+    bits of ``cmask``; one register per group and buffer: ``Tmax`` spike bits, or the int32 readout); ``done`` marks the write of a
+    pixel's last group, ``dbuf`` its buffer (None: one buffer)."""
     mode, TM, TB, GB = geo.readout, geo.tmax, len(o_t), len(o_g)
     GA, G = _bits(geo.groups), geo.groups
     insts = []
@@ -650,17 +665,28 @@ def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, done,
             wvalid.next = s_valid and t1 == t_last
             wval.next = nxt
 
-    @always_comb
-    def pixel_done():
-        done.next = wvalid and wg[GA:] == G - 1
-        dbuf.next = wg[GB:GA]
+    if dbuf is None:                          # one pixel buffer
+        @always_comb
+        def pixel_done():
+            done.next = wvalid and wg[GA:] == G - 1
+    else:
+        @always_comb
+        def pixel_done():
+            done.next = wvalid and wg[GA:] == G - 1
+            dbuf.next = wg[GB:GA]
 
     @block
     def slot_write(code, reg):
-        @always(glbl.clk.posedge)
-        def seq():
-            if run and wvalid and wg == code:
-                reg.next = wval
+        if cmask == (1 << GB) - 1:               # every code bit picks the slot
+            @always(glbl.clk.posedge)
+            def seq():
+                if run and wvalid and wg == code:
+                    reg.next = wval
+        else:
+            @always(glbl.clk.posedge)
+            def seq():
+                if run and wvalid and (wg & cmask) == code:
+                    reg.next = wval
         return seq
 
     for code, reg in slots:                  # padding channels (co >= Co) of the last group have none
