@@ -49,11 +49,14 @@ def to_verilog(inst, outdir, name):
 # LUT model fitted to per-core yosys synth_xilinx (xc7) of the generated cores and glue
 # (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
 # core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits: R, times T unless a static first layer)
-#        + lanes * LANE_LUTS[word][kind].
+#        + lanes * (LANE_LUTS[word][kind] + LANE_CTRL_LUTS)
+#        + BUFFER_LUTS_PER_BIT * (output bits) when the core has more than one pixel buffer.
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
 LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores, per T·Co stream bit:
                                # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
-CORE_LUTS = 800                # scan controller, lane controllers, pixel buffers and output assembly
+CORE_LUTS = 350                # scan controller and output assembly
+LANE_CTRL_LUTS = 45            # a lane's own walk through its units (step, unit, group, pixel tag)
+BUFFER_LUTS_PER_BIT = 1.0      # pixel buffers: the slot write enables and the output multiplexer
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
 LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
              32: {"conv": 640, "fc": 700}}   # accumulator, LIF or readout (largest measured per-lane cost)
@@ -93,13 +96,16 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
     """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer). LUTs: the
     model above, fitted to per-core yosys figures (largest per-lane cost measured, so the estimate
     errs high); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb."""
+    from .blocks.sparse_engine import pixel_buffers
     from .weight_image import core_geometry
     luts, bram = GLUE_LUTS, 0.0
     for i, (ls, L, cap, w) in enumerate(zip(spec.layers, lanes, capacities, build_words(spec, word))):
         geo = core_geometry(spec, i, 1, word=w, tmax=t_max)
         c, _, wd = geo.in_shape
         window_bits = geo.r * (1 if geo.static else geo.tmax)
-        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * lane_luts(ls.kind, w)
+        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * (lane_luts(ls.kind, w) + LANE_CTRL_LUTS)
+        if pixel_buffers(-(-ls.out_channels // L), ls.kind == "conv") > 1:
+            luts += BUFFER_LUTS_PER_BIT * ls.out_channels * (32 if geo.readout else t_max)
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
         mask_bits = ls.out_channels * geo.nw * w

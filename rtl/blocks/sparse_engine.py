@@ -600,8 +600,9 @@ def _mux2(s, a, b, y):
 def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, cmask, done, dbuf, geo):
     """Per lane: LIF and/or readout after the lane, then the write into the lane's output slots
     (``slots``: ``(code, register)`` pairs, code = pixel buffer above the group, compared on the
-    bits of ``cmask``; one register per group and buffer: ``Tmax`` spike bits, or the int32 readout); ``done`` marks the write of a
-    pixel's last group, ``dbuf`` its buffer (None: one buffer)."""
+    bits of ``cmask``; one register per group and buffer: ``Tmax`` spike bits, or the int32
+    readout); ``done`` marks the write of a pixel's last group, ``dbuf`` its buffer (None: one
+    buffer)."""
     mode, TM, TB, GB = geo.readout, geo.tmax, len(o_t), len(o_g)
     GA, G = _bits(geo.groups), geo.groups
     insts = []

@@ -4,8 +4,8 @@ import pytest
 from dualspike.accel import BOARDS
 from dualspike.errors import SpecError
 from dualspike.model import random_model
-from dualspike.rtl.generate import (LANE_LUTS, LUT_BUDGET, _sample_inputs, auto_lanes, default_capacities,
-                                    estimate_resources, fits, generate, lane_choices)
+from dualspike.rtl.generate import (LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, _sample_inputs, auto_lanes,
+                                    default_capacities, estimate_resources, fits, generate, lane_choices)
 from dualspike.spec import builtin
 
 SPEC = builtin("scnn5-mnist")
@@ -15,7 +15,7 @@ CAPS = default_capacities(SPEC, "pynq-z2")
 def test_estimate_grows_with_lanes_and_word_width():
     base = estimate_resources(SPEC, [1] * 5, CAPS, 4, 32)
     more = estimate_resources(SPEC, [2, 1, 1, 1, 1], CAPS, 4, 32)
-    assert more["luts"] - base["luts"] == LANE_LUTS[32]["conv"]
+    assert more["luts"] - base["luts"] == LANE_LUTS[32]["conv"] + LANE_CTRL_LUTS    # same pixel buffers
     wide = estimate_resources(SPEC, [2, 1, 1, 1, 1], CAPS, 4, 64)
     conv_lanes, fc_lanes = 5, 1                     # only the lanes depend on the word width
     assert wide["luts"] - more["luts"] == conv_lanes * (LANE_LUTS[64]["conv"] - LANE_LUTS[32]["conv"]) + \
