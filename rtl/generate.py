@@ -96,7 +96,7 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
     """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer). LUTs: the
     model above, fitted to per-core yosys figures (largest per-lane cost measured, so the estimate
     errs high); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb."""
-    from .blocks.sparse_engine import pixel_buffers
+    from .blocks.pixel_buffers import pixel_buffers
     from .weight_image import core_geometry
     luts, bram = GLUE_LUTS, 0.0
     for i, (ls, L, cap, w) in enumerate(zip(spec.layers, lanes, capacities, build_words(spec, word))):

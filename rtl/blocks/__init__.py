@@ -8,7 +8,9 @@ sparsity_lane       dual-side sparsity detector lane: scan words, pop matched pa
 popcount            pipelined population count (LUT-ROM chunks)
 lif_unit            leak / integrate / saturate / fire / reset, T steps back to back
 readout             Σ_t I[t] (membrane) or Σ_t S[t] (count), int32
-sparse_engine       scan/pop controller + L lanes + LIF/readout + output assembly
+sparse_engine       window scan + L lanes, each walking its own units + output register
+lane_post           after a lane: LIF and/or readout, write into a pixel buffer's slots
+pixel_buffers       pixel buffers: completion flags per lane, in-order take (multiplexer)
 conv_core           line buffer + engine (factory ``conv_core_for``)
 fc_core             frame buffer + engine, spikes or readout (factory ``fc_core_for``)
 pool                2x2 OR pool, odd row/column dropped

@@ -44,26 +44,16 @@ pairs       out   optional (32 bits): matched pairs popped by all lanes in the l
 The whole engine freezes (one clock enable) while the oldest finished pixel cannot be handed to
 ``out``.
 """
-from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, instances, intbv, modbv
+from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
 from ...golden.cost import IN_FLIGHT, LAND
 from ..interfaces import wire
-from .lif_unit import lif_unit
+from .lane_post import lane_post
 from .popcount import frame_popcount, popcount, popcount_latency
-from .readout import readout
+from .pixel_buffers import _all, _vector, mux, pixel_buffers, pixel_flags
 from .sparsity_lane import TAG_BITS, _bits, _delay, prefix_or, sparsity_lane
 
 UB = 3              # unit counters modulo 8 (at most IN_FLIGHT units between the scan and a lane)
-
-
-def pixel_buffers(groups, conv=True):
-    """Output buffers of a core with ``groups`` units per pixel: enough for every pixel a lane can
-    write while the oldest waits (the scan leads the slowest lane by at most IN_FLIGHT units). An
-    fc core (``conv`` False) has one pixel per frame and frames do not overlap: one buffer."""
-    if not conv:
-        return 1
-    need = -(-(IN_FLIGHT - 1) // groups) + 1
-    return 1 << _bits(max(2, need))
 
 
 @block
@@ -479,22 +469,6 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
 
 
 @block
-def _all(bits, y):
-    """``y`` = every bit of the list ``bits`` is high."""
-    v, ALL = _vector(bits), (1 << len(bits)) - 1
-
-    @always_comb
-    def comb():
-        y.next = v == ALL
-    return comb
-
-
-def _vector(bits):
-    """A list of 1-bit signals as one vector (LSB first); one bit stays itself."""
-    return ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
-
-
-@block
 def lane_ctrl(glbl, run, lane_last, t_last, landed, su, pop_en, ts, tag, pg, room, idle, G):
     """One lane's walk through the units: step ``ts`` of unit ``nf`` (its index modulo 8; ``tag``
     its low bits for the FIFO entries) of group ``g`` of pixel buffer ``pp``. The lane pops while
@@ -531,168 +505,6 @@ def lane_ctrl(glbl, run, lane_last, t_last, landed, su, pop_en, ts, tag, pg, roo
                 ts.next = ts + 1
 
     return comb, seq
-
-
-@block
-def pixel_flags(glbl, run, pdone, pbuf, b, nb, xfer, cb, full):
-    """Pixel buffer ``b`` of ``nb``: which lanes have written their slots of its pixel (``full``:
-    all); the flags clear when ``xfer`` takes buffer ``cb`` (its low bits) = ``b``."""
-    L = len(pdone)
-    sets = [Signal(bool(0)) for _ in range(L)]
-    setv = _vector(sets)
-    fl = Signal(intbv(0)[L:])
-    clr = Signal(bool(0))
-    ALL = (1 << L) - 1
-
-    @block
-    def lane_set(l):
-        if nb == 1:
-            return wire(sets[l], pdone[l])
-
-        @always_comb
-        def comb():
-            sets[l].next = pdone[l] and pbuf[l] == b
-        return comb
-
-    if nb == 1:
-        @always_comb
-        def comb():
-            clr.next = xfer
-            full.next = fl == ALL
-    else:
-        @always_comb
-        def comb():
-            clr.next = xfer and cb[len(pbuf[0]):] == b
-            full.next = fl == ALL
-
-    @always_seq(glbl.clk.posedge, reset=glbl.rst)
-    def seq():
-        if clr:                       # a lane's first write of the buffer's next pixel may come now
-            fl.next = setv
-        elif run:
-            fl.next = fl | setv
-
-    return [lane_set(l) for l in range(L)], comb, seq
-
-
-@block
-def mux(sel, ins, y):
-    """``y = ins[sel]`` for ``2**len(sel)`` inputs (``sel``: select bits, LSB first), as a tree of
-    2:1 multiplexers."""
-    if len(ins) == 1:
-        return wire(y, ins[0])
-    if len(ins) == 2:
-        return _mux2(sel[0], ins[0], ins[1], y)
-    half = len(ins) // 2
-    lo, hi = Signal(intbv(0)[len(y):]), Signal(intbv(0)[len(y):])
-    return mux(sel[:-1], ins[:half], lo), mux(sel[:-1], ins[half:], hi), _mux2(sel[-1], lo, hi, y)
-
-
-@block
-def _mux2(s, a, b, y):
-    @always_comb
-    def comb():
-        y.next = b if s else a
-    return comb
-
-
-@block
-def lane_post(glbl, run, o_valid, o_cur, o_t, o_theta, o_g, t_last, slots, cmask, done, dbuf, geo):
-    """Per lane: LIF and/or readout after the lane, then the write into the lane's output slots
-    (``slots``: ``(code, register)`` pairs, code = pixel buffer above the group, compared on the
-    bits of ``cmask``; one register per group and buffer: ``Tmax`` spike bits, or the int32
-    readout); ``done`` marks the write of a pixel's last group, ``dbuf`` its buffer (None: one
-    buffer)."""
-    mode, TM, TB, GB = geo.readout, geo.tmax, len(o_t), len(o_g)
-    GA, G = _bits(geo.groups), geo.groups
-    insts = []
-    first = Signal(bool(0))
-
-    @always_comb
-    def first_comb():
-        first.next = o_t == 0
-
-    t1, t2 = Signal(intbv(0)[TB:]), Signal(intbv(0)[TB:])
-    g1, g2 = Signal(intbv(0)[GB:]), Signal(intbv(0)[GB:])
-    insts += [_delay(glbl, run, o_t, t1), _delay(glbl, run, o_g, g1)]
-    if mode == "count":
-        insts += [_delay(glbl, run, t1, t2), _delay(glbl, run, g1, g2)]
-    s_valid, s_spike = Signal(bool(0)), Signal(bool(0))
-    wvalid = Signal(bool(0))
-    wval = Signal(intbv(0)[32 if mode else TM:])
-    wt, wg = (t2, g2) if mode == "count" else (t1, g1)
-    if mode != "membrane":
-        insts.append(lif_unit(glbl, run, o_valid, o_cur, first, o_theta, s_valid, s_spike, None,
-                              vbits=geo.vbits, leak=geo.leak, reset=geo.reset, cur_w=geo.cur_w))
-    if mode:
-        r_valid = Signal(bool(0))
-        r_sum = Signal(intbv(0, min=-(1 << 31), max=1 << 31))
-        if mode == "membrane":
-            insts.append(readout(glbl, run, o_valid, o_cur, None, first, r_valid, r_sum,
-                                 mode=mode, cur_w=geo.cur_w))
-        else:
-            first1 = Signal(bool(0))
-            insts.append(_delay(glbl, run, first, first1))
-            insts.append(readout(glbl, run, s_valid, None, s_spike, first1, r_valid, r_sum,
-                                 mode=mode, cur_w=geo.cur_w))
-
-        @always_comb
-        def wsel():
-            wvalid.next = r_valid and wt == t_last
-            wval.next = r_sum[32:]
-    else:
-        cur = Signal(intbv(0)[TM:])
-        nxt = Signal(intbv(0)[TM:])
-
-        @always_comb
-        def assemble():
-            v = intbv(0)[TM:]
-            for k in range(TM):
-                if k == t1:
-                    v[k] = s_spike
-                elif t1 == 0:
-                    v[k] = 0
-                else:
-                    v[k] = cur[k]
-            nxt.next = v
-
-        @always_seq(glbl.clk.posedge, reset=glbl.rst)
-        def cur_seq():
-            if run and s_valid:
-                cur.next = nxt
-
-        @always_comb
-        def wsel():
-            wvalid.next = s_valid and t1 == t_last
-            wval.next = nxt
-
-    if dbuf is None:                          # one pixel buffer
-        @always_comb
-        def pixel_done():
-            done.next = wvalid and wg[GA:] == G - 1
-    else:
-        @always_comb
-        def pixel_done():
-            done.next = wvalid and wg[GA:] == G - 1
-            dbuf.next = wg[GB:GA]
-
-    @block
-    def slot_write(code, reg):
-        if cmask == (1 << GB) - 1:               # every code bit picks the slot
-            @always(glbl.clk.posedge)
-            def seq():
-                if run and wvalid and wg == code:
-                    reg.next = wval
-        else:
-            @always(glbl.clk.posedge)
-            def seq():
-                if run and wvalid and (wg & cmask) == code:
-                    reg.next = wval
-        return seq
-
-    for code, reg in slots:                  # padding channels (co >= Co) of the last group have none
-        insts.append(slot_write(code, reg))
-    return instances()
 
 
 @block
