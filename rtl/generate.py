@@ -50,13 +50,17 @@ def to_verilog(inst, outdir, name):
 # (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
 # core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits: R, times T unless a static first layer)
 #        + lanes * (LANE_LUTS[word][kind] + LANE_CTRL_LUTS)
-#        + BUFFER_LUTS_PER_BIT * (output bits) when the core has more than one pixel buffer.
+#        + BUFFER_LUTS_PER_BIT * (output bits) when the core has more than one pixel buffer
+#        + BLANK_LUTS for a conv core (blank windows answered from a cache),
+#          + BLANK_LUTS_PER_BIT * (output bits) when it has more than two pixel buffers.
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
 LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores, per T·Co stream bit:
                                # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
 CORE_LUTS = 350                # scan controller and output assembly
 LANE_CTRL_LUTS = 45            # a lane's own walk through its units (step, unit, group, pixel tag)
 BUFFER_LUTS_PER_BIT = 1.0      # pixel buffers: the slot write enables and the output multiplexer
+BLANK_LUTS, BLANK_LUTS_PER_BIT = 30, 1.4   # a conv core's blank-window cache: control, and its input to
+                               # the output register (free beside a 2:1 buffer multiplexer, not a 4:1)
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
 LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
              32: {"conv": 640, "fc": 700}}   # accumulator, LIF or readout (largest measured per-lane cost)
@@ -104,8 +108,12 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
         c, _, wd = geo.in_shape
         window_bits = geo.r * (1 if geo.static else geo.tmax)
         luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * (lane_luts(ls.kind, w) + LANE_CTRL_LUTS)
-        if pixel_buffers(-(-ls.out_channels // L), ls.kind == "conv") > 1:
-            luts += BUFFER_LUTS_PER_BIT * ls.out_channels * (32 if geo.readout else t_max)
+        out_bits = ls.out_channels * (32 if geo.readout else t_max)
+        nb = pixel_buffers(-(-ls.out_channels // L), ls.kind == "conv")
+        if nb > 1:
+            luts += BUFFER_LUTS_PER_BIT * out_bits
+        if ls.kind == "conv":
+            luts += BLANK_LUTS + (BLANK_LUTS_PER_BIT * out_bits if nb > 2 else 0)
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
         mask_bits = ls.out_channels * geo.nw * w

@@ -3,7 +3,7 @@ and the engine schedule against a cycle-by-cycle walk of the scan and the lanes.
 import numpy as np
 import pytest
 
-from dualspike.golden.cost import IN_FLIGHT, LAND, WINDOW_GAP, layer_cycles, scan_cycles
+from dualspike.golden.cost import DRAIN, IN_FLIGHT, LAND, WINDOW_GAP, layer_cycles, scan_cycles
 from dualspike.spec import LayerSpec, ModelSpec
 
 
@@ -47,39 +47,56 @@ def test_scan_cycles_count_nonzero_window_words(encoding, kind, word):
     assert got.max() > 0
 
 
-def _cycle_walk(R, P, groups):
-    """Cycle by cycle: the scan starts a unit when it is idle (or in the last read of a pixel's
-    earlier group), the window is there and no lane is IN_FLIGHT units behind; it reads R[k]
-    cycles; the unit lands LAND cycles after its last read; each lane pops its units in order,
-    P[k][l] cycles each. Returns the last cycle any lane pops (the scan's first start is cycle 0)."""
+def _cycle_walk(R, P, groups, blank=None):
+    """Cycle by cycle, the cycles ``busy`` is high: the scan starts a unit when it is idle (or in
+    the last read of a pixel's earlier group), the window is there and no lane is IN_FLIGHT units
+    behind; it reads R[k] cycles; the unit lands LAND cycles after its last read; each lane pops
+    its units in order, P[k][l] cycles each. A ``blank`` pixel after the frame's first is held
+    until every lane is idle and DRAIN cycles have passed since the last pop (one more right after
+    the frame's first blank pixel, whose result fills the cache), then emitted in one cycle. busy = reading, or a lane not idle, or a blank pixel held."""
     K, L = len(R), len(P[0])
-    landed_at, done, left = [None] * K, [0] * L, [None] * L
-    su, cur, read_end, window_at, t, end = 0, None, None, 0, 0, 0
-    while min(done) < K:
+    npx = K // groups
+    blank = blank or [False] * npx
+    skip = [blank[p] and any(blank[:p]) for p in range(npx)]
+    units = [k for k in range(K) if not skip[k // groups]]      # started units, in order
+    landed_at, done, left = {}, [0] * L, [None] * L
+    su, px, g, cur, read_end, window_at, t, busy, last_pop = 0, 0, 0, None, None, 0, 0, 0, -DRAIN
+    while px < npx or min(done) < len(units):
         last_read = read_end == t
         if last_read:
-            landed_at[cur] = t + LAND
-            if su % groups == 0:                      # the next unit needs the next window
+            landed_at[su - 1] = t + LAND
+            if g == 0:                                 # the next unit needs the next window
                 window_at = t + WINDOW_GAP
-        free = read_end is None or read_end < t or (last_read and su % groups != 0)
-        if su < K and free and t >= window_at and all(su - d < IN_FLIGHT for d in done):
-            cur, read_end, su = su, t + R[su], su + 1
+        reading = cur is not None and cur < t <= read_end
+        lanes_busy = any(d < su for d in done)
+        scan_free = read_end is None or read_end < t
+        hold = px < npx and g == 0 and skip[px] and t >= window_at and scan_free
+        busy += reading or lanes_busy or hold
+        cached = last_pop + DRAIN + (px > 0 and blank[px - 1] and not skip[px - 1])   # cache filled
+        if hold and not lanes_busy and t >= cached:
+            px, window_at = px + 1, t + WINDOW_GAP
+        elif px < npx and not skip[px] and t >= window_at and (scan_free or (last_read and g != 0)) \
+                and all(su - d < IN_FLIGHT for d in done):
+            cur, read_end, su = t, t + R[units[su]], su + 1
+            g += 1
+            if g == groups:
+                g, px = 0, px + 1
         for l in range(L):
             k = done[l]
-            if k < K and landed_at[k] is not None and landed_at[k] <= t:
-                left[l] = (P[k][l] if left[l] is None else left[l]) - 1
-                end = t
+            if k < su and k in landed_at and landed_at[k] <= t:
+                left[l] = (P[units[k]][l] if left[l] is None else left[l]) - 1
+                last_pop = t
                 if left[l] == 0:
                     left[l], done[l] = None, k + 1
         t += 1
-    return end
+    return busy
 
 
 def test_layer_cycles_follow_the_engine_schedule():
     rng = np.random.default_rng(5)
     for T, n, h, w, co, lanes in ((2, 3, 2, 3, 5, 2), (3, 2, 3, 3, 4, 4), (1, 2, 2, 2, 6, 1)):
         pairs = rng.integers(0, 6, (T, n, h, w, co)) * (rng.random((T, n, h, w, co)) < 0.7)
-        scan = rng.integers(0, 12, (n, h * w))
+        scan = rng.integers(1, 12, (n, h * w)) * (rng.random((n, h * w)) < 0.6)     # 0: a blank window
         got = layer_cycles(pairs, lanes, T, False, scan)
         groups = -(-co // lanes)
         for f in range(n):
@@ -90,5 +107,9 @@ def test_layer_cycles_follow_the_engine_schedule():
                     R.append(max(1, scan[f, pix]))
                     P.append([sum(max(1, pairs[t, f, y, x, c] if c < co else 0) for t in range(T))
                               for c in range(g * lanes, (g + 1) * lanes)])
-            assert got[f] == _cycle_walk(R, P, groups)
-            assert got[f] >= max(map(sum, zip(*P)))    # no lane pops faster than its own pairs
+            blank = list(scan[f] == 0)
+            assert got[f] == _cycle_walk(R, P, groups, blank)
+            computed = [p for k, p in enumerate(P)                       # all but emitted pixels
+                        if not (blank[k // groups] and any(blank[:k // groups]))]
+            assert got[f] >= max(map(sum, zip(*computed)))   # no lane pops faster than its own pairs
+        assert sum(scan[f] == 0) > 1                         # pixels were emitted

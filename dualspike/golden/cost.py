@@ -30,6 +30,14 @@ and starts the next unit the cycle after, so lanes drift apart; the scan may run
     f_l,k = max(f_l,k-1 + 1, r_k + LAND) + P_l,k - 1    (lane l's last pop of unit k)
     F_k = max_l f_l,k;   frame = F_{K-1}                (c_0 = 0; the `busy` cycles of a frame)
 
+*Blank windows*: a pixel whose window holds no spike (``nz = 0``) gets the bias-only result,
+the same for every such pixel of a frame. The frame's first one is computed as above; a conv
+core keeps its result in a cache, and every later one is held until the lanes are idle and the
+previous pixel is out (:data:`DRAIN` cycles after the last pop, one more right after the first
+blank pixel), then emitted in one cycle ``e`` with no unit started (``r = e``). ``busy`` is low
+on the cycle after an emission and on the start cycle of a scan that follows one, so those
+cycles are not counted. MNIST's background makes 68 % of the first layer's pixels blank.
+
 ``scan_cycles`` gives ``R`` per pixel; ``layer_cycles(..., scan=R)`` the frame; ``scan=None``
 (the default) keeps the ideal model above.
 """
@@ -42,6 +50,7 @@ from .layers import bit_planes, current, windows
 IN_FLIGHT = 4      # units the window scan may run ahead of the slowest lane (RTL sparse_engine)
 LAND = 5           # cycles from a unit's last window-word read to its first pop
 WINDOW_GAP = 2     # cycles from a pixel's last read to the start of the next pixel's scan (line buffer)
+DRAIN = 12         # cycles from the last pop to the emission of a blank pixel (its predecessor is out)
 
 
 def layer_words(word, n):
@@ -118,26 +127,55 @@ def layer_cycles(pairs, lanes, T, static, scan=None):
     lane = np.maximum(p, 1).sum(axis=0).reshape(n, h * w * groups, lanes)   # P_l,k, pixel-group order
     if static:
         lane = lane + (T - 1)
-    reads = np.repeat(np.maximum(np.asarray(scan, dtype=np.int64).reshape(n, h * w), 1), groups, axis=1)
-    return engine_schedule(lane, reads, groups)
+    words = np.asarray(scan, dtype=np.int64).reshape(n, h * w)
+    reads = np.repeat(np.maximum(words, 1), groups, axis=1)
+    return engine_schedule(lane, reads, groups, blank=words == 0)
 
 
-def engine_schedule(lane, reads, groups):
+def engine_schedule(lane, reads, groups, blank=None):
     """The RTL engine's busy cycles per frame ``[N]`` (module docstring) from each lane's pop
     cycles per unit ``lane`` ``[N, K, L]`` and the scan's reads per unit ``reads`` ``[N, K]``
-    (``groups`` units per pixel)."""
+    (``groups`` units per pixel). ``blank`` ``[N, K / groups]``: pixels whose window holds no
+    spike; a conv core emits all but the frame's first from its cache (module docstring)."""
     n, k_units, lanes = lane.shape
-    fin = np.zeros((n, k_units), dtype=np.int64)          # F_k
-    f = np.full((n, lanes), -1, dtype=np.int64)             # f_l of the previous unit
-    r = np.zeros(n, dtype=np.int64)
-    for k in range(k_units):
-        c = r + (WINDOW_GAP if k % groups == 0 else 0) if k else r
-        if k >= IN_FLIGHT:
-            c = np.maximum(c, fin[:, k - IN_FLIGHT] + 1)
-        r = c + reads[:, k]
-        f = np.maximum(f + 1, (r + LAND)[:, None]) + lane[:, k] - 1
-        fin[:, k] = f.max(axis=1)
-    return fin[:, -1]
+    rows = np.arange(n)
+    fin = np.zeros((n, k_units), dtype=np.int64)          # F of the units started, in order
+    started = np.zeros(n, dtype=np.int64)
+    f = np.full((n, lanes), -1, dtype=np.int64)             # f_l of the lane's previous unit
+    r = np.zeros(n, dtype=np.int64)                         # last read, or the last emission
+    end = np.zeros(n, dtype=np.int64)                       # the last busy cycle so far
+    idle = np.zeros(n, dtype=np.int64)                      # cycles before ``end`` with busy low
+    seen = np.zeros(n, dtype=bool)                          # the frame's first blank pixel started
+    emitted = np.zeros(n, dtype=bool)                       # the previous pixel was emitted
+    first = np.zeros(n, dtype=bool)                         # ... was the frame's first blank one
+    for px in range(k_units // groups):
+        skip = blank[:, px] & seen if blank is not None else np.zeros(n, dtype=bool)
+        was_first = first
+        if blank is not None:
+            first = blank[:, px] & ~seen
+            seen |= blank[:, px]
+        # after an emission the window comes WINDOW_GAP cycles later; busy is low until then
+        # (and on a scan's start cycle)
+        idle += np.where(emitted, np.where(skip, WINDOW_GAP - 1, WINDOW_GAP), 0)
+        if skip.any():
+            # the cache is filled the cycle after the first blank pixel is taken
+            e = np.maximum(r + WINDOW_GAP, f.max(axis=1) + DRAIN + was_first)
+            r, end = np.where(skip, e, r), np.where(skip, e, end)
+        go = ~skip
+        for g in range(groups):
+            k = px * groups + g
+            c = r + WINDOW_GAP if g == 0 and px else r
+            back = started - IN_FLIGHT
+            c = np.where(back >= 0, np.maximum(c, fin[rows, np.maximum(back, 0)] + 1), c)
+            rr = c + reads[:, k]
+            fn = np.maximum(f + 1, (rr + LAND)[:, None]) + lane[:, k] - 1
+            r = np.where(go, rr, r)
+            f = np.where(go[:, None], fn, f)
+            fin[rows[go], started[go]] = f.max(axis=1)[go]
+            started += go
+        end = np.where(go, f.max(axis=1), end)
+        emitted = skip
+    return end - idle
 
 
 def scan_cycles(spec, i, frames, static, T, n, word=64):

@@ -152,6 +152,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     TM = geo.tmax
     PB, TB, GB = _bits(NP), _bits(TM), _bits(G)
     NB = pixel_buffers(G, conv)
+    BLANK = bool(conv)               # blank windows answered from the cache (a conv core's pixels)
     PPB = _bits(NB)                  # pixel tag bits (at least 1); the buffer is the tag modulo NB
     want_win = npix * P + (9 if conv else 0)
     win.check(want_win, "sparse_engine window")
@@ -220,6 +221,11 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     s2_par = Signal(intbv(0)[TAG_BITS:])
     s2_word = Signal(intbv(0)[W:])
     s2_p = Signal(intbv(0)[PB:])
+    # blank windows (conv): a pixel whose window has no spike gets the bias-only result. The frame's
+    # first one is computed by the lanes; the cycle after it is taken, ``cache`` copies it from the
+    # output register; later ones wait until every earlier pixel is out (``hold``) and are emitted
+    # from the cache (``emit``). The cache feeds only the output register (no second multiplexer).
+    blank_px, hold, emit, blank_seen, cache_ok, o_blank = (Signal(bool(0)) for _ in range(6))
     room, idle = [Signal(bool(0)) for _ in range(L)], [Signal(bool(0)) for _ in range(L)]
     all_room, all_idle = Signal(bool(0)), Signal(bool(0))
     insts += [_all(room, all_room), _all(idle, all_idle)]
@@ -256,6 +262,13 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         scan_none.next = (nzv & passm) == 0
 
     @always_comb
+    def blank_comb():
+        blank_px.next = blank_seen and scan_none and next_g == 0
+        hold.next = blank_seen and scan_none and next_g == 0 and win.valid and not sk_state and not fbar
+        emit.next = blank_seen and scan_none and next_g == 0 and win.valid and not sk_state and not fbar \
+            and all_idle and pw == cb and (not out.valid or out.ready) and cache_ok
+
+    @always_comb
     def rom_wi():
         sk_wi.next = WI_ROM[int(cur_idx)]
 
@@ -270,15 +283,15 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         fin.next = fbar and all_idle and pw == cb       # popped and taken: the next frame may start
         sc_rd.next = sk_state and not sk_null
         sc_addr.next = sk_gbase + sk_wi                  # adders, not a multiplier (no DSP)
-        busy.next = sk_state or not all_idle
+        busy.next = sk_state or not all_idle or hold
 
     @always_comb
     def start_comb():       # a pixel's next group starts in its previous group's last read cycle
-        start.next = gate and (not sk_state or (cur_last and sk_g != G - 1))
+        start.next = gate and ((not sk_state and not blank_px) or (cur_last and sk_g != G - 1))
 
     @always_comb
-    def ready_comb():       # the window is consumed with its last group's last read
-        win.ready.next = run and sk_state and cur_last and sk_g == G - 1
+    def ready_comb():       # the window is consumed with its last group's last read, or emitted blank
+        win.ready.next = (run and sk_state and cur_last and sk_g == G - 1) or emit
 
     wsel = Signal(intbv(0)[W:])
     if conv:
@@ -327,11 +340,14 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
                     pend.next = p_rest
                     cur_idx.next = p_pick
                     cur_last.next = p_last
-            if last_read and sk_framelast:
+            if start and next_g == 0 and scan_none:
+                blank_seen.next = BLANK
+            if (last_read and sk_framelast) or (emit and win.last):
                 fbar.next = 1
             elif fin:
                 fbar.next = 0
                 infr.next = 0
+                blank_seen.next = 0
 
     # ---- weight write path: pipelined popcount computes each mask word's value base ----------
     PCL = popcount_latency(W)
@@ -449,6 +465,9 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         c_last.next = lastv[cb]
         out.data.next = o_reg
 
+    blankv = Signal(intbv(0)[1 << (PPB + 1):])
+    cache = Signal(intbv(0)[out.data_w:])
+
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def out_seq():
         if xfer:
@@ -456,16 +475,28 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
             out.valid.next = 1
             out.last.next = c_last
             cb.next = cb + 1
+        elif emit:
+            o_reg.next = cache
+            out.valid.next = 1
+            out.last.next = win.last
         elif out.valid and out.ready:
             out.valid.next = 0
+        o_blank.next = xfer and blankv[cb]             # o_reg holds a computed blank pixel
+        if o_blank:
+            cache.next = o_reg
+        if fin:
+            cache_ok.next = 0
+        elif o_blank:
+            cache_ok.next = 1
         if start and next_g == 0:
             lastv.next[pw] = win.last
+            blankv.next[pw] = scan_none
             pw.next = pw + 1
 
     if pairs is not None:
         insts.append(frame_popcount(glbl, run, _vector(popped), fin, pairs, L))
     return insts, word_sel, scan_seq, ctrl_comb, start_comb, ready_comb, npass, pass_mask, \
-        scan_src, rom_wi, rom_p, t_frame, wbase, wdata, wacc, out_comb, out_seq
+        scan_src, blank_comb, rom_wi, rom_p, t_frame, wbase, wdata, wacc, out_comb, out_seq
 
 
 @block

@@ -35,6 +35,14 @@ def make_case(spec, wdens, sdens, seed, frames=1):
     return model, x
 
 
+def blob(x, y0=2, x0=3, size=2):
+    """``x`` with every pixel outside a ``size``-square blob at (y0, x0) zeroed: most windows are
+    blank, so the core emits them from its cache."""
+    keep = np.zeros(x.shape[-2:], dtype=x.dtype)
+    keep[y0:y0 + size, x0:x0 + size] = 1
+    return x * keep
+
+
 def input_beats(spec, x, T=None):
     """Per frame: the layer-0 input beats in the core's format (``T`` runtime steps)."""
     T = T or spec.T
@@ -140,6 +148,26 @@ def test_conv_core_stalls_two_frames(enc, lanes, gap, stall):
     check(spec, model, x, got, errors)
 
 
+@pytest.mark.parametrize("enc,lanes,gap,stall", [("bitplane", 2, 0, 0), ("events", 3, 0, 0), ("binary", 1, 0, 0),
+                                                 ("bitplane", 3, 0.3, 0.6)])
+def test_conv_core_emits_blank_windows_from_cache(enc, lanes, gap, stall):
+    """Pixels whose window holds no spike: the frame's first is computed, later ones are emitted
+    from the cache, in order, including a frame with no input at all and a runtime T change."""
+    spec = small_spec(encoding=enc, c=2 if enc == "events" else 1, h=7, w=8, bits=3)
+    model, x = make_case(spec, 0.4, 0.4, seed=31, frames=3)
+    x = blob(x)
+    x[1] = 0
+    frames, static, _ = encode(spec, x, spec.T)
+    blank = scan_cycles(spec, 0, frames, static, spec.T, x.shape[0]) == 0
+    assert (blank.sum(axis=1) > 1).all()
+    for T in (None, 2):
+        xt = x[:, :T] if enc == "events" and T else x
+        got, errors, busy = simulate(spec, model, xt, lanes, seed=5, p_gap=gap, p_stall=stall, T=T)
+        check(spec, model, xt, got, errors, T=T)
+        if not gap and not stall:
+            assert busy == int(expected_cycles(spec, model, xt, lanes, T=T).sum())
+
+
 def test_conv_core_converts():
     spec = small_spec(encoding="bitplane", c=1, bits=3)
     model, _ = make_case(spec, 0.3, 0, seed=1)
@@ -153,6 +181,7 @@ def test_conv_core_verilog_sim(enc, lanes):
     """The converted Verilog (weights loaded at run time through the weight port) vs golden."""
     spec = small_spec(encoding=enc, c=1 if enc == "bitplane" else 2, bits=3, co=5)
     model, x = make_case(spec, 0.25, 0.25, seed=11, frames=2)
+    x[0] = blob(x[0])                                   # frame 0 mostly blank windows (emitted)
     cfg = conv_core_for(spec, 0, lanes)                 # RAMs empty: loaded through wport
     writes = weight_writes(cfg.geo, lane_images(spec, 0, cfg.geo, model))
     v = convert_and_lint(conv_core(*cfg.ports, geo=cfg.geo, images=None), "conv_core")
