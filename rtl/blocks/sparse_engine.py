@@ -43,6 +43,13 @@ pairs       out   optional (32 bits): matched pairs popped by all lanes in the l
 
 The whole engine freezes (one clock enable) while the oldest finished pixel cannot be handed to
 ``out``.
+
+Blank windows (a conv core): a pixel whose window holds no spike gets the bias-only result, the
+same for every such pixel of a frame. The frame's first is computed by the lanes; the cycle after
+it leaves, ``cache`` copies it from the output register. Every later one is held (``busy`` high)
+until the lanes are idle and every earlier pixel is out, then ``emit`` loads the cache into the
+output register and consumes the window, with no unit started
+(:data:`~dualspike.golden.cost.DRAIN`). The cache is dropped at each frame's end.
 """
 from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, concat, intbv, modbv
 
