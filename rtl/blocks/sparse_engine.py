@@ -271,9 +271,14 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     @always_comb
     def blank_comb():
         blank_px.next = blank_seen and scan_none and next_g == 0
-        hold.next = blank_seen and scan_none and next_g == 0 and win.valid and not sk_state and not fbar
-        emit.next = blank_seen and scan_none and next_g == 0 and win.valid and not sk_state and not fbar \
-            and all_idle and pw == cb and (not out.valid or out.ready) and cache_ok
+
+    @always_comb
+    def hold_comb():
+        hold.next = blank_px and win.valid and not sk_state and not fbar
+
+    @always_comb
+    def emit_comb():
+        emit.next = hold and all_idle and pw == cb and (not out.valid or out.ready) and cache_ok
 
     @always_comb
     def rom_wi():
@@ -503,7 +508,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     if pairs is not None:
         insts.append(frame_popcount(glbl, run, _vector(popped), fin, pairs, L))
     return insts, word_sel, scan_seq, ctrl_comb, start_comb, ready_comb, npass, pass_mask, \
-        scan_src, blank_comb, rom_wi, rom_p, t_frame, wbase, wdata, wacc, out_comb, out_seq
+        scan_src, blank_comb, hold_comb, emit_comb, rom_wi, rom_p, t_frame, wbase, wdata, wacc, out_comb, out_seq
 
 
 @block
