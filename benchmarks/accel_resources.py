@@ -148,7 +148,7 @@ def synth_layer_glue(spec, i, tmax, family, outdir, fifo_max=1024):
     from myhdl import Signal, block, intbv
 
     from dualspike.rtl.blocks.pool import pool
-    from dualspike.rtl.chain import serializer, spike_counter, stream_fifo
+    from dualspike.rtl.chain import frame_fifo_depth, serializer, spike_counter, stream_fifo
     from dualspike.rtl.interfaces import Global, Stream
     ls, nl = spec.layers[i], len(spec.layers)
     readout = i == nl - 1
@@ -166,8 +166,7 @@ def synth_layer_glue(spec, i, tmax, family, outdir, fifo_max=1024):
             (_, hin, win), _ = spec.layer_shapes()[i]
             insts.append(pool(glbl, m, pooled, width=win, height=hin, pixel_w=tmax * ls.out_channels))
             cur = pooled
-        (_, ho, wo) = spec.layer_shapes()[i][1]
-        depth = min(ho * wo, fifo_max)
+        depth = frame_fifo_depth(spec, i, fifo_max)
         if depth >= 2:
             insts.append(stream_fifo(glbl, cur, out, depth, tmax * ls.out_channels))
         else:

@@ -7,8 +7,9 @@ backpressure end to end), the loader's bus fanned out to each core's ``WeightPor
 
     pix ─► core 0 ─► [pool] ─► FIFO ─► core 1 ─► … ─► fc core (readout) ─► serializer ─► out (32-bit)
 
-Each FIFO holds one frame of the stream between two cores (``min(H·W, 1024)`` beats, block RAM),
-so consecutive cores work on different frames instead of throttling each other pixel by pixel.
+Each FIFO holds at least one frame of the stream between two cores (``H·W`` beats, at least
+:data:`FIFO_MIN_DEPTH` and at most 1,024; block RAM), so consecutive cores work on different
+frames instead of throttling each other pixel by pixel.
              │ spikes counted            │                 pairs from each core's counter
 
 Per-layer ``LAYERi_SPIKES`` = output spikes of layer ``i`` (before pooling) in the last frame;
@@ -22,6 +23,17 @@ from dualspike.golden.cost import layer_words
 from .blocks.popcount import frame_popcount
 from .interfaces import Stream
 from .weight_image import core_geometry, lane_images
+
+
+FIFO_MIN_DEPTH = 512   # one block RAM's depth at 36 bits: a shallower FIFO needs the same block RAMs,
+                       # and a 49 x 257-bit one maps to LUT RAM instead (375 LUT against 44, yosys xc7)
+
+
+def frame_fifo_depth(spec, i, fifo_max=1024):
+    """Beats of the frame FIFO after layer ``i`` (after its pool): the layer's output pixels, at
+    least :data:`FIFO_MIN_DEPTH`, at most ``fifo_max``."""
+    (_, ho, wo) = spec.layer_shapes()[i][1]
+    return min(max(ho * wo, FIFO_MIN_DEPTH), int(fifo_max))
 
 
 # ---- small blocks ------------------------------------------------------------------------------
@@ -191,8 +203,7 @@ def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
         else:
             cur = m
         if not readout and cfg.extra.get("fifo", True):
-            (_, ho, wo) = spec.layer_shapes()[i][1]
-            depth = min(ho * wo, int(cfg.extra.get("fifo_max", 1024)))
+            depth = frame_fifo_depth(spec, i, cfg.extra.get("fifo_max", 1024))
             if depth >= 2:
                 buffered = Stream(tmax * ls.out_channels)
                 insts.append(stream_fifo(glbl, cur, buffered, depth, tmax * ls.out_channels))

