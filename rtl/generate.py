@@ -54,7 +54,7 @@ def to_verilog(inst, outdir, name):
 #        + BLANK_LUTS for a conv core (blank windows answered from a cache),
 #          + BLANK_LUTS_PER_BIT * (output bits) when it has more than two pixel buffers.
 GLUE_LUTS = 3100               # AXI-Lite registers, adapters, status, weight loader, serializer
-LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 2.1   # between cores, per T·Co stream bit:
+LINK_LUTS, LINK_LUTS_PER_BIT, POOL_LUTS_PER_BIT = 50, 1.4, 1.1   # between cores, per T·Co stream bit:
                                # spike counter + frame FIFO control, + the 2×2 pool when the layer pools
 CORE_LUTS = 350                # scan controller and output assembly
 LANE_CTRL_LUTS = 45            # a lane's own walk through its units (step, unit, group, pixel tag)

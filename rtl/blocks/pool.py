@@ -1,10 +1,12 @@
 """2×2 / stride-2 max-pool on spikes = bitwise OR of four pixels, per t and channel.
 
-An odd last row or column is dropped (``torch.max_pool2d`` floors). The even row's pairwise ORs
-wait in a shift register of ``W//2`` pixels: written in column order, read in column order on the
-odd row, which completes them. The shift register needs no read multiplexer: yosys xc7 maps a 7 ×
-256-bit pool to 535 LUT (2 per bit: the two ORs) and flip-flops, where an addressed row memory
-took 661 LUT.
+An odd last row or column is dropped (``torch.max_pool2d`` floors). One accumulator ``acc`` ORs
+the pixels of a block as they arrive (one LUT per bit: ``acc = s | (odd x ? acc : odd row ? head :
+0)``) and is the output register. The even row's pairs wait in a shift register of ``W//2 - 1``
+pixels; each pair enters it when the next block starts (the row's last pair at the odd row's first
+pixel, in the same shift that moves the first pair to the head), so the odd row finds them in
+column order at the head. No read multiplexer and no second OR: yosys xc7 maps a 7 × 256-bit pool
+to about one LUT per bit and flip-flops, where an addressed row memory took 661 LUT.
 
 Parameters: ``width`` W, ``height`` H (both >= 2), ``pixel_w`` P (= Tmax·C).
 
@@ -25,7 +27,9 @@ Usage::
 
     p = pool(glbl, s, m, width=28, height=28, pixel_w=4 * 32)
 """
-from myhdl import Signal, always, always_comb, always_seq, block, intbv
+from myhdl import Signal, always_comb, always_seq, block, intbv
+
+from ..interfaces import wire
 
 
 @block
@@ -36,14 +40,12 @@ def pool(glbl, s, m, width, height, pixel_w):
     s.check(P, "pool input")
     m.check(P, "pool output")
     W2, H2 = W // 2, H // 2
-    row = [Signal(intbv(0)[P:]) for _ in range(W2)]       # row[0] is the oldest pixel pair
-    hold = Signal(intbv(0)[P:])
+    acc = Signal(intbv(0)[P:])
+    row = [Signal(intbv(0)[P:]) for _ in range(W2 - 1)]    # row[0]: the oldest waiting pair
+    head = row[0] if row else acc                          # one pair per row: it is still in acc
     x = Signal(intbv(0, min=0, max=W))
     y = Signal(intbv(0, min=0, max=H))
-    take = Signal(bool(0))
-    in_map = Signal(bool(0))
-    shift = Signal(bool(0))
-    pair = Signal(intbv(0)[P:])
+    take, in_map, shift = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
 
     @always_comb
     def comb():
@@ -52,11 +54,10 @@ def pool(glbl, s, m, width, height, pixel_w):
         in_map.next = x < 2 * W2 and y < 2 * H2
 
     @always_comb
-    def shift_comb():       # even row: a pair goes in at odd x; odd row: the head is used at even x
-        shift.next = take and in_map and (y[0] != x[0])
-        pair.next = hold | s.data
+    def shift_comb():       # a block starts: the previous pair enters the row (and the head leaves)
+        shift.next = take and in_map and not x[0] and (y[0] or x != 0)
 
-    insts = [_shift_register(glbl, shift, pair, row)]
+    insts = [wire(m.data, acc), _shift_register(glbl, shift, acc, row)]
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def seq():
@@ -75,13 +76,13 @@ def pool(glbl, s, m, width, height, pixel_w):
             else:
                 x.next = x + 1
             if in_map:
-                if not x[0]:
-                    if y[0]:
-                        hold.next = s.data | row[0]
-                    else:
-                        hold.next = s.data
+                if x[0]:
+                    acc.next = acc | s.data
                 elif y[0]:
-                    m.data.next = pair
+                    acc.next = head | s.data
+                else:
+                    acc.next = s.data
+                if x[0] and y[0]:
                     m.valid.next = 1
                     m.last.next = x == 2 * W2 - 1 and y == 2 * H2 - 1
 
