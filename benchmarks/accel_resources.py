@@ -1,28 +1,27 @@
-"""Accelerator resources per core (issue 6): yosys ``synth_xilinx`` of each layer core alone at two
-lane counts, a linear fit in lanes, evaluated at the board's ``auto`` allocation and at the
-simulated build, plus the glue outside the cores, against the board's capacity.
+"""Accelerator resources per core (issue 6): yosys ``synth_xilinx`` of each layer core alone, at
+two lane counts (a linear fit in lanes) and at the lanes of the board's ``auto`` allocation, plus
+the glue outside the cores, against the board's capacity.
 
     python benchmarks/accel_resources.py                      # scnn5-mnist on pynq-z2 (xc7)
     python benchmarks/accel_resources.py --model scnn5-mnist --board pynq-z2 --points 2,4 --fc-points 1,2
 
 Why per core: the whole generated top (about 30 MB of Verilog at the ``auto`` lanes) does not
-finish in yosys here. So this is *per-core yosys synth_xilinx, linear fit in lanes* -- an
-extrapolation, not a full-design synthesis:
+finish in yosys here. So this is *per-core yosys synth_xilinx plus the glue in pieces*, not a
+full-design synthesis:
 
 1. every layer core is built as :func:`dualspike.rtl.chain.core_chain` builds it
    (``core_geometry(spec, i, L, word=W, tmax=T, value_depth=ceil(cap/L))``, ``W`` = the build's mask
    word width of the layer, a core per width a build uses, with the capacities
    of ``rtl.generate.default_capacities``, no baked weights, the pair counter on), converted alone
    to Verilog and synthesized with :func:`dualspike.rtl.synth.synth` at two lane counts
-   (``--points`` for conv layers, ``--fc-points`` for fc layers);
-2. LUT, FF and BRAM36 are fitted as ``a + b*lanes`` through the two points and evaluated at the
-   lanes ``auto`` picks for the board (``dualspike.demo.step_board_allocation``, the demo's own
-   call of ``rtl.generate.auto_lanes`` on 64 MNIST test digits) and at the simulated build
-   (``dualspike.demo.sim_lanes``); a lane count equal to a measured point uses the measurement;
-   a second fit keeps the auto build's per-lane geometry (its groups per lane and value depth)
-   and synthesizes 1 and 2 such lanes (Co' = lanes x groups), evaluated at the auto lanes
-   ("auto-geometry"; ``--no-slices`` skips it): lanes of 2-4-lane cores are bigger than lanes
-   of cores with many lanes, and their memories map to BRAM or LUTRAM by size;
+   (``--points`` for conv layers, ``--fc-points`` for fc layers); LUT, FF and BRAM36 are fitted as
+   ``a + b*lanes`` through the two points (the cost of a lane, for the estimate in ``rtl.generate``);
+2. the ``auto`` build (the lanes ``auto`` picks for the board: ``dualspike.demo.step_board_allocation``,
+   the demo's own call of ``rtl.generate.auto_lanes`` on 64 MNIST test digits spread over the
+   classes) has every core synthesized whole at its lanes; ``--fit-only`` evaluates the fit there
+   instead (an extrapolation: lanes of 2-4-lane cores hold more channel groups and values than
+   those of cores with many lanes, and memories map to BRAM or LUTRAM by size). The simulated
+   build (``dualspike.demo.sim_lanes``) has its lanes among the points;
 3. the glue is synthesized in pieces: the top with the ``passthrough`` chain (AXI-Lite registers,
    input/output adapters, error/status logic; the weight loader's bus is unused there so yosys
    prunes most of it), the weight loader alone (at each build's lanes), and per layer the
@@ -37,7 +36,7 @@ Writes ``benchmarks/results/accel_resources_<model>.md`` and ``.csv``. Converted
 yosys result cache (keyed by the Verilog's hash without MyHDL's date header; MyHDL's output
 depends on Python's string hashing, so the script re-runs itself with ``PYTHONHASHSEED=0`` and a
 rerun of unchanged cores is read from the cache) go to ``build/accel_resources/`` (git-ignored).
-A full run synthesizes for about 25 minutes on 2 shared cores. Run it under ``nice``; yosys jobs
+A full run synthesizes for about 20 minutes on 2 shared cores. Run it under ``nice``; yosys jobs
 run one at a time.
 """
 import argparse
@@ -108,37 +107,6 @@ def synth_core(spec, i, lanes, cap, tmax, word, family, outdir):
     name = f"core{i}_L{lanes}_W{word}"
     p = core_ports(geo)
     path = convert(layer_core(*p, Signal(intbv(0)[32:])), outdir, name)
-    return synth_file(path, name, family)
-
-
-def slice_spec(spec, i, co):
-    """``spec`` with layer ``i`` given ``co`` output channels (layers before ``i`` unchanged, so
-    layer ``i``'s input shape and receptive field stay those of the real layer)."""
-    import dataclasses
-    layers = list(spec.layers)
-    layers[i] = dataclasses.replace(layers[i], out_channels=co)
-    return dataclasses.replace(spec, layers=tuple(layers))
-
-
-def synth_slice(spec, i, lanes, groups, value_depth, tmax, word, family, outdir):
-    """Layer ``i``'s core with ``lanes`` lanes of the *target* build's per-lane geometry:
-    ``groups`` channel groups per lane and ``value_depth`` values per lane (so Co = lanes*groups)."""
-    from myhdl import Signal, block, intbv
-
-    from dualspike.rtl.blocks.conv_core import conv_core, core_ports
-    from dualspike.rtl.blocks.fc_core import fc_core
-    from dualspike.rtl.weight_image import core_geometry
-    sp = slice_spec(spec, i, lanes * groups)
-    geo = core_geometry(sp, i, lanes, word=word, tmax=tmax, value_depth=value_depth)
-    assert geo.groups == groups, (geo.groups, groups)
-    core = conv_core if geo.kind == "conv" else fc_core
-
-    @block
-    def layer_slice(glbl, s, m, wport, T, busy, pairs):
-        return core(glbl, s, m, wport, T, busy, geo=geo, images=None, pairs=pairs)
-
-    name = f"slice{i}_L{lanes}_G{groups}_V{value_depth}_W{word}"
-    path = convert(layer_slice(*core_ports(geo), Signal(intbv(0)[32:])), outdir, name)
     return synth_file(path, name, family)
 
 
@@ -245,8 +213,8 @@ def main(argv=None):
     ap.add_argument("--fc-points", default="1,2", help="two lane counts synthesized per fc core")
     ap.add_argument("--sim-lanes", default=None, help="simulated build lanes (default dualspike.demo.sim_lanes)")
     ap.add_argument("--auto-lanes", default=None, help="skip auto_lanes and use these (comma-separated)")
-    ap.add_argument("--no-slices", action="store_true",
-                    help="skip the second fit at the auto build's per-lane geometry")
+    ap.add_argument("--fit-only", action="store_true",
+                    help="evaluate the fit at the auto lanes instead of synthesizing those cores whole")
     ap.add_argument("--no-glue", action="store_true", help="skip the glue syntheses")
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "accel_resources"))
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
@@ -277,14 +245,14 @@ def main(argv=None):
         auto_words = build_words(spec, word)
         auto_src = "given with --auto-lanes"
     else:
-        from dualspike.data import default_mnist
-        x = default_mnist("test")[0][:64] if spec.input_shape == (1, 28, 28) else None
+        from dualspike.data import default_mnist, spread
+        x = spread(default_mnist("test")[0], 64) if spec.input_shape == (1, 28, 28) else None
         auto, auto_words, _ = step_board_allocation(model, args.board, x, word)
         auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]
     sim_words = build_words(spec, WORD_AUTO)             # generate() with explicit lanes
-    words = {"auto": tuple(auto_words), "sim": sim_words, "auto-geometry": tuple(auto_words)}
+    words = {"auto": tuple(auto_words), "sim": sim_words}
     print(f"{args.model} on {args.board} ({family}): capacities {caps}, auto lanes {auto} (mask words "
           f"{list(auto_words)}), sim lanes {sim} ({list(sim_words)})", flush=True)
 
@@ -307,24 +275,13 @@ def main(argv=None):
     def core_of(build, i):
         return next(c for c in cores if c["layer"] == i and c["word"] == words[build][i])
 
-    # ---- second fit: the auto build's per-lane geometry ----------------------------------------
-    # A core of L lanes has ceil(Co/L) channel groups and ceil(cap/L) values per lane, so the lanes
-    # of the two small points are bigger than the auto build's (and their memories map differently:
-    # BRAM vs LUTRAM). Here the two points keep the auto build's per-lane geometry (groups and value
-    # depth) with 1 and 2 lanes (Co' = lanes*groups), and the fit is evaluated at the auto lanes.
-    slices = {}
-    if not args.no_slices:
+    # ---- the auto build's cores, synthesized whole at their lanes ---------------------------------
+    if not args.fit_only:
         for i, La in enumerate(auto):
             c = core_of("auto", i)
-            if La in c["points"]:
-                continue
-            G, vd = -(-c["co"] // La), max(1, -(-c["cap"] // La))
-            meas = {}
-            for L in (1, 2):
-                print(f"layer {i} slice: {L} lanes of the auto build's geometry (groups {G}, values {vd})",
-                      flush=True)
-                meas[L] = synth_slice(spec, i, L, G, vd, tmax, c["word"], family, outdir)
-            slices[i] = {"groups": G, "vd": vd, "points": meas, "coef": fit(meas)}
+            if La not in c["points"]:
+                print(f"layer {i}: the auto build's core, {La} lanes", flush=True)
+                c["points"][La] = synth_core(spec, i, La, c["cap"], tmax, c["word"], family, outdir)
 
     # ---- glue --------------------------------------------------------------------------------
     glue = {"auto": [], "sim": []}
@@ -343,17 +300,12 @@ def main(argv=None):
 
     # ---- totals ------------------------------------------------------------------------------
     builds = {}
-    glue["auto-geometry"] = glue["auto"]
-    names = [("auto", auto), ("sim", sim)] + ([("auto-geometry", auto)] if slices else [])
+    names = [("auto", auto), ("sim", sim)]
     for build, lanes in names:
         per, tot = [], {k: 0.0 for k in KEYS + ("dsp",)}
         for i, L in enumerate(lanes):
             c = core_of(build, i)
-            if build == "auto-geometry" and c["layer"] in slices:
-                sl = slices[c["layer"]]
-                v, how = at({}, sl["coef"], L)
-            else:
-                v, how = at(c["points"], c["coef"], L)
+            v, how = at(c["points"], c["coef"], L)
             per.append((v, how))
             for k in tot:
                 tot[k] += v[k]
@@ -365,18 +317,19 @@ def main(argv=None):
     # ---- write -------------------------------------------------------------------------------
     B = board
     head = [f"# Accelerator resources per core: {args.model} on {args.board} ({board['part']})", "",
-            "**Per-core yosys synth_xilinx, linear fit in lanes** -- an extrapolation, not a "
+            "**Per-core yosys synth_xilinx** (each core synthesized whole; the glue in pieces) -- not a "
             "full-design synthesis (the whole generated top does not finish in yosys here). "
             f"Generated by `python benchmarks/accel_resources.py --model {args.model} --board {args.board} "
-            f"--points {args.points} --fc-points {args.fc_points}` (yosys `synth_xilinx -family {family} "
+            f"--points {args.points} --fc-points {args.fc_points}{' --fit-only' if args.fit_only else ''}` "
+            f"(yosys `synth_xilinx -family {family} "
             "-flatten` through `dualspike.rtl.synth.synth`; LUT includes LUTRAM sites, BRAM in RAMB36 "
             "equivalents, depth = LUT levels register to register).", "",
             f"Model `dualspike/pretrained/{args.model}.dsm`, T_max = {tmax}, capacities (default_capacities, "
             f"non-zero weights per layer) {caps}. Each core is built as `core_chain` builds it "
             "(`core_geometry(spec, i, L, word, tmax, value_depth=ceil(cap/L))`, runtime weights, pair "
-            "counter) and synthesized alone at two lane counts; LUT/FF/BRAM = a + b·lanes through the "
-            "two points, evaluated at each build's lanes (a lane count equal to a measured point uses "
-            "the measurement).", "",
+            "counter) and synthesized alone at two lane counts (LUT/FF/BRAM = a + b·lanes through the "
+            "two points) and at the auto build's lanes; a build's core is the measurement at its lanes, "
+            "or the fit where there is none.", "",
             f"Builds: **auto** = lanes {auto}, mask words {list(auto_words)} bits ({auto_src}); **sim** = "
             f"lanes {sim}, mask words {list(sim_words)} (`dualspike.demo.sim_lanes`, the simulated build).", "",
             "## Per layer: measured points and fit", ""]
@@ -401,29 +354,6 @@ def main(argv=None):
     lines += markdown_table(["layer", "kind", "word:", "LUT a:", "LUT b/lane:", "FF a:", "FF b/lane:", "BRAM a:",
                              "BRAM b/lane:", "auto lanes:", "auto LUT:", "auto BRAM36:", "sim lanes:",
                              "sim LUT:", "sim BRAM36:"], rows)
-    if slices:
-        lines += ["", "## Second fit: at the auto build's per-lane geometry", "",
-                  "The points above have bigger lanes than the auto build (ceil(Co/L) groups and ceil(cap/L) "
-                  "values per lane), and memories map to BRAM or LUTRAM by size, so a straight line from 2 and 4 "
-                  "lanes to the auto lanes mixes two effects. Here each core is synthesized with 1 and 2 lanes "
-                  "*of the auto build's lanes* (same groups per lane G = ceil(Co/L_auto), same value depth "
-                  "ceil(cap/L_auto), so Co' = lanes·G; input map and receptive field unchanged), and "
-                  "a + b·lanes is evaluated at L_auto (Co' = L_auto·G ≥ Co). This is the **auto-geometry** "
-                  "build below.", ""]
-        rows = []
-        for i, sl in sorted(slices.items()):
-            cf = sl["coef"]
-            La = auto[i]
-            v, _ = at({}, cf, La)
-            p1, p2 = sl["points"][1], sl["points"][2]
-            rows.append((i, La, sl["groups"], sl["vd"], f"{p1['luts']} / {p1['ffs']} / {p1['bram36']:g}",
-                         f"{p2['luts']} / {p2['ffs']} / {p2['bram36']:g}", f"{p1['depth']} / {p2['depth']}",
-                         _f(cf["luts"][1]), _f(cf["ffs"][1]), _f(cf["bram36"][1], 2), _f(v["luts"]), _f(v["ffs"]),
-                         _f(v["bram36"], 1)))
-        lines += markdown_table(["layer", "auto lanes:", "groups/lane:", "values/lane:",
-                                 "1 lane LUT / FF / BRAM36", "2 lanes LUT / FF / BRAM36", "LUT levels",
-                                 "LUT b/lane:", "FF b/lane:", "BRAM b/lane:", "at auto LUT:", "at auto FF:",
-                                 "at auto BRAM36:"], rows)
     if glue["auto"]:
         lines += ["", "## Glue outside the cores (synthesized in pieces)", ""]
         rows = []
@@ -463,16 +393,17 @@ def main(argv=None):
                      f"({'≤' if ok_b else '>'} {BRAM_BUDGET:.0%}: {'met' if ok_b else 'not met'}), DSP {_f(a['dsp'])} "
                      f"({'met' if ok_d else 'not met'}); `estimate_resources` / this figure: LUT "
                      f"{e['luts'] / a['luts']:.2f}×, BRAM {e['bram36'] / max(a['bram36'], 1e-9):.2f}×.")
-    lines += ["", "The sim build's cores are measured (its lanes are the synthesized points); the auto "
-              "builds are extrapolations."]
+    fitted = [f"{b} core {i}" for b in builds for i, (_, how) in enumerate(builds[b]["per"]) if how == "fit"]
+    lines += ["", "Every core is measured at its build's lanes." if not fitted else
+              "Extrapolated from the fit (not synthesized at those lanes): " + ", ".join(fitted) + "."]
     neg = [(b, i, k) for b in builds for i, (v, how) in enumerate(builds[b]["per"])
            for k in KEYS if how == "fit" and v[k] < 0]
     if neg:
         lines += ["", "Negative fitted values (the straight line through two points with different memory "
-                  "mappings goes below zero; that fit is not usable there, see the auto-geometry fit): "
+                  "mappings goes below zero; that fit is not usable there; run without --fit-only): "
                   + ", ".join(f"{b} layer {i} {k}" for b, i, k in neg) + "."]
     if glue["auto"]:
-        best = "auto-geometry" if "auto-geometry" in builds else "auto"
+        best = "auto"
         counters = sum(r["luts"] for what, r in glue["auto"] if "spike counter" in what)
         cdepth = max((r["depth"] for what, r in glue["auto"] if "spike counter" in what), default=0)
         dsp = [f"{what} ({r['dsp']})" for what, r in glue["auto"] if r["dsp"]] + \
@@ -497,13 +428,6 @@ def main(argv=None):
                         "", c["word"]])
             w.writerow(["fit_b_per_lane", "", c["layer"], c["kind"], "", "fit",
                         *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), "", c["word"]])
-        for i, sl in sorted(slices.items()):
-            for L, r in sorted(sl["points"].items()):
-                w.writerow([f"slice_G{sl['groups']}_V{sl['vd']}", "auto-geometry", i, spec.layers[i].kind, L, "yosys",
-                            r["luts"], r["ffs"], r["bram36"], r["dsp"], r["depth"]])
-            cf = sl["coef"]
-            w.writerow(["slice_fit_b_per_lane", "auto-geometry", i, spec.layers[i].kind, "", "fit",
-                        *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), ""])
         for build in builds:
             b = builds[build]
             for i, (L, (v, how)) in enumerate(zip(b["lanes"], b["per"])):
@@ -513,7 +437,7 @@ def main(argv=None):
                 w.writerow(["glue", build, "", what, "", "yosys", r["luts"], r["ffs"], r["bram36"], r["dsp"],
                             r["depth"]])
             t, e = b["total"], b["est"]
-            w.writerow(["total", build, "", "", ",".join(map(str, b["lanes"])), "cores fit + glue",
+            w.writerow(["total", build, "", "", ",".join(map(str, b["lanes"])), "cores + glue",
                         *(round(t[k], 1) for k in KEYS + ("dsp",)), ""])
             w.writerow(["estimate_resources", build, "", "", ",".join(map(str, b["lanes"])), "rtl.generate",
                         e["luts"], "", e["bram36"], "", ""])

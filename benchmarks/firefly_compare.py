@@ -24,12 +24,12 @@ def same_board(model_file, base):
     """``auto`` lanes for FireFly-S's board (kv260) and their cost-model frame interval, for the
     demo's model on 64 MNIST test digits (as the demo does for its own board)."""
     from dualspike import bitmap
-    from dualspike.data import default_mnist
+    from dualspike.data import default_mnist, spread
     from dualspike.rtl.generate import auto_lanes
     path = model_file if os.path.isabs(model_file) or os.path.exists(model_file) else \
         os.path.join(base, os.path.relpath(model_file, os.path.basename(base)))
     model = bitmap.load(path)
-    lanes, words, prof = auto_lanes(model, "kv260", default_mnist("test")[0][:64])
+    lanes, words, prof = auto_lanes(model, "kv260", spread(default_mnist("test")[0], 64))
     return lanes, prof.frame_cycles(lanes, words)
 
 

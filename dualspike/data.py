@@ -118,8 +118,22 @@ def _load_5k():
     return x, y
 
 
+def spread_index(total, n):
+    """Indices of ``n`` of ``total`` items, evenly spaced (all of them when ``total <= n``). The
+    default test digits are grouped by class, so the first ``n`` would be mostly zeros."""
+    if total <= n:
+        return np.arange(total)
+    return np.arange(n) * (total // n)
+
+
+def spread(x, n):
+    """``n`` items of ``x`` evenly spaced over it (:func:`spread_index`)."""
+    return x[spread_index(len(x), n)]
+
+
 def default_mnist(split="test"):
-    """The fixed split of the 5,000 real digits: ``split`` is ``train`` (4,000) or ``test`` (1,000)."""
+    """The fixed split of the 5,000 real digits: ``split`` is ``train`` (4,000) or ``test`` (1,000),
+    grouped by class (:func:`spread` picks a sample over all classes)."""
     if split not in ("train", "test"):
         raise DataError(f"split = {split!r}; use 'train' or 'test'")
     x, y = _load_5k()

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import bitmap, golden
 from .accel import BOARDS
-from .data import default_mnist
+from .data import default_mnist, spread, spread_index
 
 # ---- steps -------------------------------------------------------------------------------------
 def step_train(out, full=False, pretrained=False, epochs=None, log=print):
@@ -190,14 +190,15 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
     t0 = time.perf_counter()
     model, treport, model_path = step_train(out, full, pretrained, epochs, log)
     x, y = default_mnist("test")
-    x, y = x[:frames], y[:frames]
+    keep = spread_index(len(x), frames)
+    x, y = x[keep], y[keep]
     log("building the accelerator for simulation …")
-    desc = step_build(model, out, board, sim_lanes(model.spec), x=x[:64])
+    desc = step_build(model, out, board, sim_lanes(model.spec), x=spread(x, 64))
     g = golden.run(model, x, lanes=list(desc.lanes), word=desc.word)
-    board_lanes, board_words, estimate = step_board_allocation(model, board, x[:64])
-    gb = golden.run(model, x[:200], lanes=board_lanes, word=board_words).stats.summary()
+    board_lanes, board_words, estimate = step_board_allocation(model, board, spread(x, 64))
+    gb = golden.run(model, spread(x, 200), lanes=board_lanes, word=board_words).stats.summary()
     log(f"running {rtl_frames} digits on rtl-sim …")
-    pick = np.arange(rtl_frames) * max(1, len(x) // max(1, rtl_frames))      # spread over all classes
+    pick = spread_index(len(x), rtl_frames)
     logits, counters, sim_s = step_rtl_sim(model, desc, out, x[pick], log=log)
     bit_exact = bool(np.array_equal(logits, g.logits[pick]))
     res = None

@@ -62,17 +62,20 @@ BUFFER_LUTS_PER_BIT = 1.0      # pixel buffers: the slot write enables and the o
 BLANK_LUTS, BLANK_LUTS_PER_BIT = 30, 1.4   # a conv core's blank-window cache: control, and its input to
                                # the output register (free beside a 2:1 buffer multiplexer, not a 4:1)
 WINDOW_LUTS_PER_BIT = 0.6      # line buffer / window registers, per window bit
-LANE_LUTS = {64: {"conv": 950, "fc": 500},   # per mask word width: detector, value RAM port,
-             32: {"conv": 640, "fc": 700}}   # accumulator, LIF or readout (largest measured per-lane cost)
+LANE_LUTS = {64: {"conv": 830, "fc": 940},   # per mask word width: detector, value RAM port,
+             32: {"conv": 590, "fc": 840}}   # accumulator, LIF or readout (the largest per-lane cost
+                                             # of scnn5's cores synthesized whole at the auto lanes)
+STATIC_LANE_SAVING = 115   # a static first layer's lane (one small window word, a narrow current)
 WORD_DEFAULT = 32   # the width of every layer unless chosen per layer: a lane ~40 % smaller than at 64
 WORD_AUTO = "auto"  # auto_lanes chooses each layer's width with its lanes
 
 
-def lane_luts(kind, word):
-    """LUTs of one ``kind`` lane at mask word width ``word`` (a width :data:`LANE_LUTS` has)."""
+def lane_luts(kind, word, static=False):
+    """LUTs of one ``kind`` lane at mask word width ``word`` (a width :data:`LANE_LUTS` has);
+    ``static``: the lane of a first layer with a static input (:data:`STATIC_LANE_SAVING`)."""
     if word not in LANE_LUTS:
         raise SpecError(f"word = {word!r}: builds use a mask word width of {' or '.join(map(str, sorted(LANE_LUTS)))}")
-    return LANE_LUTS[word][kind]
+    return LANE_LUTS[word][kind] - (STATIC_LANE_SAVING if static else 0)
 
 
 def build_words(spec, word):
@@ -108,7 +111,7 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
         geo = core_geometry(spec, i, 1, word=w, tmax=t_max)
         c, _, wd = geo.in_shape
         window_bits = geo.r * (1 if geo.static else geo.tmax)
-        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * (lane_luts(ls.kind, w) + LANE_CTRL_LUTS)
+        luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * (lane_luts(ls.kind, w, geo.static) + LANE_CTRL_LUTS)
         out_bits = ls.out_channels * (32 if geo.readout else t_max)
         nb = pixel_buffers(-(-ls.out_channels // L), ls.kind == "conv")
         if nb > 1:
@@ -214,7 +217,7 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
     widths = [sorted(LANE_LUTS)] * len(spec.layers) if word == WORD_AUTO else \
         [[w] for w in build_words(spec, word)]
     prof = PairProfile(model, x)
-    table = [[(L * lane_luts(ls.kind, w), prof.engine_cycles(i, L, w), L, w)
+    table = [[(L * lane_luts(ls.kind, w, prof.static[i]), prof.engine_cycles(i, L, w), L, w)
               for w in widths[i] for L in lane_choices(ls.out_channels)]
              for i, ls in enumerate(spec.layers)]
 
@@ -239,8 +242,8 @@ def _sample_inputs(spec, n, seed=0):
         return (rng.random((n, spec.T, c, h, w)) < 0.1).astype(np.uint8)
     if spec.input_shape == (1, 28, 28):
         try:
-            from dualspike.data import default_mnist
-            return default_mnist("test")[0][:n]
+            from dualspike.data import default_mnist, spread
+            return spread(default_mnist("test")[0], n)
         except Exception:                                      # noqa: BLE001 - fall back to noise
             pass
     return rng.integers(0, 256, (n, c, h, w), dtype=np.uint8)

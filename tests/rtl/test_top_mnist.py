@@ -12,7 +12,7 @@ import pytest
 from accel_builds import build
 from dualspike import bitmap, golden
 from dualspike.accel import AcceleratorDescription
-from dualspike.data import default_mnist
+from dualspike.data import default_mnist, spread
 from dualspike.model import random_model
 from dualspike.rtl.generate import auto_lanes
 from dualspike.spec import builtin
@@ -27,7 +27,7 @@ def run():
     from dualspike.rtl.sim import run_frames_parallel
     model = bitmap.load(PRETRAINED) if os.path.exists(PRETRAINED) else random_model(builtin("scnn5-mnist"), 0.06, 1)
     x, _ = default_mnist("test")
-    x = x[np.arange(FRAMES) * (len(x) // FRAMES)]                # spread over the ten classes
+    x = spread(x, FRAMES)                                         # over the ten classes
     lanes, words, _ = auto_lanes(model, "pynq-z2")
     out = build(model.spec, lanes, word=list(words))
     got, interval = run_frames_parallel(out, model, x)
