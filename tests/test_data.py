@@ -48,6 +48,15 @@ def test_bad_idx(tmp_path):
         data.load_idx_pair(tmp_path / "img", tmp_path / "lab")
 
 
+def test_spread_samples_every_class():
+    """The test digits are grouped by class: the first 64 are all zeros, a spread sample is not."""
+    _, yte = data.default_mnist("test")
+    assert set(yte[:64].tolist()) == {0}
+    assert np.bincount(data.spread(yte, 40)).tolist() == [4] * 10
+    assert data.spread_index(5, 10).tolist() == [0, 1, 2, 3, 4]
+    assert data.spread_index(10, 4).tolist() == [0, 2, 4, 6]
+
+
 def test_default_mnist_split_is_fixed_and_balanced():
     xtr, ytr = data.default_mnist("train")
     xte, yte = data.default_mnist("test")

@@ -4,8 +4,10 @@ import pytest
 from dualspike.accel import BOARDS
 from dualspike.errors import SpecError
 from dualspike.model import random_model
-from dualspike.rtl.generate import (LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, _sample_inputs, auto_lanes,
-                                    default_capacities, estimate_resources, fits, generate, lane_choices)
+from dualspike.rtl.chain import FIFO_MIN_DEPTH, frame_fifo_depth
+from dualspike.rtl.generate import (LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, STATIC_LANE_SAVING, _sample_inputs,
+                                    auto_lanes, default_capacities, estimate_resources, fits, generate,
+                                    lane_choices)
 from dualspike.spec import builtin
 
 SPEC = builtin("scnn5-mnist")
@@ -14,9 +16,11 @@ CAPS = default_capacities(SPEC, "pynq-z2")
 
 def test_estimate_grows_with_lanes_and_word_width():
     base = estimate_resources(SPEC, [1] * 5, CAPS, 4, 32)
-    more = estimate_resources(SPEC, [2, 1, 1, 1, 1], CAPS, 4, 32)
+    more = estimate_resources(SPEC, [1, 2, 1, 1, 1], CAPS, 4, 32)
     assert more["luts"] - base["luts"] == LANE_LUTS[32]["conv"] + LANE_CTRL_LUTS    # same pixel buffers
-    wide = estimate_resources(SPEC, [2, 1, 1, 1, 1], CAPS, 4, 64)
+    first = estimate_resources(SPEC, [2, 1, 1, 1, 1], CAPS, 4, 32)     # a static first layer's lane
+    assert first["luts"] - base["luts"] == LANE_LUTS[32]["conv"] - STATIC_LANE_SAVING + LANE_CTRL_LUTS
+    wide = estimate_resources(SPEC, [1, 2, 1, 1, 1], CAPS, 4, 64)
     conv_lanes, fc_lanes = 5, 1                     # only the lanes depend on the word width
     assert wide["luts"] - more["luts"] == conv_lanes * (LANE_LUTS[64]["conv"] - LANE_LUTS[32]["conv"]) + \
         fc_lanes * (LANE_LUTS[64]["fc"] - LANE_LUTS[32]["fc"])
@@ -73,3 +77,12 @@ def test_lane_choices_are_the_group_boundaries():
 def test_generate_refuses_an_unsupported_word_width(tmp_path):
     with pytest.raises(SpecError, match="mask word width"):
         generate(SPEC, str(tmp_path), lanes=[1] * 5, word=48)
+
+
+def test_frame_fifos_fill_a_block_ram_and_hold_a_frame():
+    """At least FIFO_MIN_DEPTH beats (a shallower memory maps to LUT RAM and saves no block RAM),
+    at least a frame (layer 0's 28x28 map), at most ``fifo_max``."""
+    assert [frame_fifo_depth(SPEC, i) for i in range(4)] == [784, FIFO_MIN_DEPTH, FIFO_MIN_DEPTH, FIFO_MIN_DEPTH]
+    assert frame_fifo_depth(SPEC, 0, fifo_max=64) == 64
+    base = estimate_resources(SPEC, [1] * 5, CAPS, 4, 32)["bram36"]
+    assert base >= sum(-(-(4 * ls.out_channels + 1) // 36) / 2 for ls in SPEC.layers[:4])    # FIFO BRAMs counted

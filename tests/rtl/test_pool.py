@@ -23,7 +23,8 @@ def bench(h, w, p, beats, lasts, got, errors, seed, gap, stall):
 
 
 @pytest.mark.parametrize("h,w,t,c,dens,gap,stall", [(4, 6, 2, 3, 0.1, 0.0, 0.0), (5, 7, 3, 2, 0.3, 0.3, 0.5),
-                                                     (7, 4, 1, 4, 0.02, 0.5, 0.7), (2, 3, 4, 1, 0.4, 0.2, 0.2)])
+                                                     (7, 4, 1, 4, 0.02, 0.5, 0.7), (2, 3, 4, 1, 0.4, 0.2, 0.2),
+                                                     (6, 10, 2, 3, 0.2, 0.3, 0.4), (9, 9, 1, 2, 0.5, 0.0, 0.6)])
 def test_pool_golden(h, w, t, c, dens, gap, stall):
     rng = np.random.default_rng(h * w)
     x = (rng.random((3, t, c, h, w)) < dens).astype(np.uint8)
