@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 from dualspike import bitmap, golden
-from dualspike.data import spread
 from dualspike.accel import BOARDS
+from dualspike.data import spread
 from dualspike.model import random_model
 from dualspike.spec import builtin
 

@@ -49,7 +49,8 @@ def to_verilog(inst, outdir, name):
 # LUT model fitted to per-core yosys synth_xilinx (xc7) of the generated cores and glue
 # (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
 # core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits: R, times T unless a static first layer)
-#        + lanes * (LANE_LUTS[word][kind] + LANE_CTRL_LUTS)
+#        + lanes * (LANE_LUTS[word][kind] + LANE_CTRL_LUTS), less STATIC_LANE_SAVING a lane in a
+#          first layer with a static input
 #        + BUFFER_LUTS_PER_BIT * (output bits) when the core has more than one pixel buffer
 #        + BLANK_LUTS for a conv core (blank windows answered from a cache),
 #          + BLANK_LUTS_PER_BIT * (output bits) when it has more than two pixel buffers.
@@ -101,8 +102,8 @@ def parse_word(text):
 
 def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
     """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer). LUTs: the
-    model above, fitted to per-core yosys figures (largest per-lane cost measured, so the estimate
-    errs high); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb, the frame FIFOs."""
+    model above, fitted to per-core yosys figures (the largest per-lane cost measured, so the
+    estimate errs high: 1.02x the yosys figure of scnn5-mnist's pynq-z2 ``auto`` build); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb, the frame FIFOs."""
     from .blocks.pixel_buffers import pixel_buffers
     from .chain import frame_fifo_depth
     from .weight_image import core_geometry
