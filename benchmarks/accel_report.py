@@ -68,8 +68,10 @@ def main(argv=None):
     model, origin = load(args.model, args.density)
     spec = model.spec
     word = parse_word(args.word)
-    if args.lanes == "auto":
-        lanes, word, _ = auto_lanes(model, args.board, word=word)
+    order = None
+    if args.lanes == "auto":                                    # with the channel orders auto balances
+        lanes, word, prof = auto_lanes(model, args.board, word=word)
+        order = prof.orders(lanes)
     else:
         lanes = [int(v) for v in args.lanes.split(",")]
     word = build_words(spec, word)
@@ -77,14 +79,14 @@ def main(argv=None):
     need_build = args.frames or [f for f in args.synth.split(",") if f]
     if need_build and not (args.reuse and os.path.exists(os.path.join(bdir, "dualspike_top.v"))):
         t0 = time.time()
-        generate(spec, bdir, board=args.board, lanes=lanes, word=word)
+        generate(spec, bdir, board=args.board, lanes=lanes, word=word, order=order)
         print(f"generated {bdir} in {time.time() - t0:.0f} s", flush=True)
 
     # ---- cost model ------------------------------------------------------------------------------
     x, xsrc = inputs(spec, max(args.stats_frames, args.frames))
     xs = x[:args.stats_frames]
-    st = golden.run(model, xs, lanes=lanes).stats
-    ge = golden.run(model, xs, lanes=lanes, word=word)
+    st = golden.run(model, xs, lanes=lanes, order=order).stats
+    ge = golden.run(model, xs, lanes=lanes, word=word, order=order)
     se = ge.stats
     rows = []
     for i, (ls, l) in enumerate(zip(spec.layers, st.layers)):
@@ -106,7 +108,7 @@ def main(argv=None):
             build_s = time.time() - t0
             sim.load_weights(model)
             xf = spread(x, args.frames)
-            ref = golden.run(model, xf, lanes=lanes, word=word)
+            ref = golden.run(model, xf, lanes=lanes, word=word, order=order)
             t0, c0 = time.time(), sim.cycles
             got = sim.run_frames(xf)
             wall = time.time() - t0

@@ -247,7 +247,7 @@ def main(argv=None):
     else:
         from dualspike.data import default_mnist, spread
         x = spread(default_mnist("test")[0], 64) if spec.input_shape == (1, 28, 28) else None
-        auto, auto_words, _ = step_board_allocation(model, args.board, x, word)
+        auto, auto_words, _, _ = step_board_allocation(model, args.board, x, word)
         auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]

@@ -150,7 +150,7 @@ class SnnAccelerator(AcceleratorBase):
         check_model(self.desc, model)
         from pynq import allocate
 
-        words = streams.weight_stream(model, self.desc.word)
+        words = streams.weight_stream(model, self.desc.word, self.desc.order)
         buf = allocate((len(words),), np.uint64, target=self.device)
         buf[:] = words
         buf.flush()

@@ -32,7 +32,7 @@ class GoldenAccelerator(AcceleratorBase):
     def load_weights(self, model, timeout=None):
         check_model(self.desc, model)
         self.model = model
-        return streams.weight_crc(streams.weight_stream(model, self.desc.word))
+        return streams.weight_crc(streams.weight_stream(model, self.desc.word, self.desc.order))
 
     def set_T(self, T):
         """Runtime time steps, 1..T_MAX."""

@@ -14,7 +14,7 @@ True
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 from . import regmap, streams
 from .errors import SpecError
@@ -31,6 +31,24 @@ BOARDS = {  # name: part, LUTs, FFs, 36 Kb BRAMs, DSPs, default fabric clock (MH
 }
 
 
+def channel_orders(spec, order):
+    """``order`` (None, or one entry per layer: None or a permutation of the layer's output
+    channels) as a tuple per layer; raises :class:`SpecError` naming the layer."""
+    n = len(spec.layers)
+    if order is None:
+        return (None,) * n
+    if len(order) != n:
+        raise SpecError(f"order: one channel order (or null) per layer ({n}), got {len(order)}")
+    out = []
+    for i, (o, ls) in enumerate(zip(order, spec.layers)):
+        if o is not None:
+            o = tuple(int(c) for c in o)
+            if sorted(o) != list(range(ls.out_channels)):
+                raise SpecError(f"order of layer {i} is not a permutation of its {ls.out_channels} channels")
+        out.append(o)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class AcceleratorDescription:
     """A built accelerator. ``capacities``: non-zero weights each layer's value memory holds."""
@@ -44,6 +62,8 @@ class AcceleratorDescription:
     weights_built_in: bool = False
     word: Tuple[int, ...] = 64         # mask word width of each layer's core (its weight stream mask words);
                                        # one int is every layer's width
+    order: Optional[Tuple] = None      # per layer: the model channel of each hardware channel (lane h % L),
+                                       # or None for the model's order (the weight stream follows it)
     build: Dict[str, object] = field(default_factory=dict)   # generator options, git sha, tool versions
     version: int = DESCRIPTION_VERSION
 
@@ -55,6 +75,7 @@ class AcceleratorDescription:
             raise SpecError(f"lanes ({len(self.lanes)}) and capacities ({len(self.capacities)}) need one "
                             f"entry per layer ({n})")
         object.__setattr__(self, "word", layer_words(self.word, n))
+        object.__setattr__(self, "order", channel_orders(self.spec, self.order))
         if self.board not in BOARDS:
             raise SpecError(f"board = {self.board!r} is not one of {', '.join(BOARDS)}")
 
@@ -85,6 +106,7 @@ class AcceleratorDescription:
             "board": self.board, "fclk_mhz": self.fclk_mhz, "lanes": list(self.lanes),
             "capacities": list(self.capacities), "t_max": self.t_max, "weights_built_in": self.weights_built_in,
             "word": list(self.word),
+            "order": [None if o is None else list(o) for o in self.order],
             "build": self.build,
             "streams": {"in_word_bytes": streams.IN_WORD_BYTES, "out_word_bytes": streams.OUT_WORD_BYTES,
                         "frame_words": self.frame_words, "output_words": self.output_words,

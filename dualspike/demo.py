@@ -54,13 +54,13 @@ def step_build(model, out, board, lanes, x=None):
 
 
 def step_board_allocation(model, board, x, word=None):
-    """Lanes and mask word widths the generator's ``auto`` picks for ``board`` (``word``: fixed
-    widths, default the generator's per-layer choice) and its area estimate (no build):
-    ``(lanes, words, estimate)``."""
+    """Lanes, mask word widths and channel orders the generator's ``auto`` picks for ``board``
+    (``word``: fixed widths, default the generator's per-layer choice) and its area estimate (no
+    build): ``(lanes, words, estimate, orders)``."""
     from .rtl.generate import WORD_AUTO, auto_lanes, default_capacities, estimate_resources
-    lanes, words, _ = auto_lanes(model, board, x, word=word or WORD_AUTO)
+    lanes, words, prof = auto_lanes(model, board, x, word=word or WORD_AUTO)
     return lanes, words, estimate_resources(model.spec, lanes, default_capacities(model.spec, board),
-                                            model.spec.T, words)
+                                            model.spec.T, words), prof.orders(lanes)
 
 
 def step_rtl_sim(model, desc, out, x, batch=100, log=print):
@@ -195,8 +195,8 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
     log("building the accelerator for simulation …")
     desc = step_build(model, out, board, sim_lanes(model.spec), x=spread(x, 64))
     g = golden.run(model, x, lanes=list(desc.lanes), word=desc.word)
-    board_lanes, board_words, estimate = step_board_allocation(model, board, spread(x, 64))
-    gb = golden.run(model, spread(x, 200), lanes=board_lanes, word=board_words).stats.summary()
+    board_lanes, board_words, estimate, board_orders = step_board_allocation(model, board, spread(x, 64))
+    gb = golden.run(model, spread(x, 200), lanes=board_lanes, word=board_words, order=board_orders).stats.summary()
     log(f"running {rtl_frames} digits on rtl-sim …")
     pick = spread_index(len(x), rtl_frames)
     logits, counters, sim_s = step_rtl_sim(model, desc, out, x[pick], log=log)

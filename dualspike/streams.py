@@ -14,6 +14,8 @@ Bytes fill a word from its least significant byte; a frame is zero-padded to who
 **Weight stream** (same stream with ``CTRL.LOAD_WEIGHTS = 1``), per layer in order::
 
     header   bits 63:56 = 0xA5, 55:48 = layer index, 47:32 = out channels, 31:0 = non-zero count
+             (the channels below come in the build's channel order: hardware channel h carries the
+             model's channel ``order[h]``, ``AcceleratorDescription.order``)
     masks    Co × words  one mask word of the build's ``word`` bits (32 or 64) per stream word, LSB-aligned
                          (the bitmap file's masks re-cut, ``dualspike.bitmap.mask_words``)
     values   ceil(nnz / 16) words, 4-bit values, first value in bits 3:0 (wbits <= 4)
@@ -79,12 +81,14 @@ def _value_words(values):
     return np.bitwise_or.reduce(nib.reshape(-1, 16) << shifts, axis=1) if len(nib) else nib
 
 
-def weight_stream(model, word=64):
+def weight_stream(model, word=64, order=None):
     """The whole weight stream of ``model`` as uint64 words, each layer's mask words cut to the
     accelerator's ``word`` bits (:func:`dualspike.bitmap.mask_words`; the build's ``word``: one
-    width, or one per layer)."""
+    width, or one per layer) and its channels in the build's ``order`` (one per layer, None
+    entries or None: the model's order)."""
     out = []
     words = layer_words(word, len(model.spec.layers))
+    model = hardware_order(model, order)
     for i, (ls, p) in enumerate(zip(model.spec.layers, pack(model))):
         if ls.wbits > 4:
             raise InputError(f"layer {i}: the weight stream carries 4-bit values, the layer has wbits = {ls.wbits}")
@@ -95,6 +99,19 @@ def weight_stream(model, word=64):
                 _value_words(p.values),
                 params.astype(np.uint64)]
     return np.concatenate(out).astype(np.uint64)
+
+
+def hardware_order(model, order):
+    """``model`` with each layer's output channels (weights, bias, threshold) in the build's
+    channel ``order`` (hardware channel ``h`` = model channel ``order[h]``). Not an equivalent
+    model: the next layer still reads the channels in the model's order, as the cores put them
+    back. Used only to lay out the weight stream."""
+    if not order or all(o is None for o in order):
+        return model
+    from .model import IntegerModel, LayerParams
+    layers = [lp if o is None else LayerParams(lp.weight[list(o)], lp.bias[list(o)], lp.threshold[list(o)])
+              for lp, o in zip(model.layers, order)]
+    return IntegerModel(model.spec, layers)
 
 
 def weight_crc(words):

@@ -49,13 +49,15 @@ def cmd_build(args):
     caps = _capacities(args.capacity, spec, model) or default_capacities(spec, args.board)
     stats_model = model or random_model(spec, 0.06, 0)
     word = parse_word(args.word)
-    if args.lanes == "auto":
-        lanes, word, _ = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=word)
+    order = None
+    if args.lanes == "auto":                    # lanes, mask word widths and channel orders from the model
+        lanes, word, prof = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=word)
+        order = prof.orders(lanes)
     else:
         lanes = [int(v) for v in args.lanes.split(",")]
     desc = generate(spec, args.output, board=args.board, lanes=lanes, model=model if args.bake else None,
                     bake=args.bake, t_max=args.t_max, capacities=caps,
-                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=word)
+                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=word, order=order)
     v = os.path.join(args.output, "dualspike_top.v")
     print(f"wrote {v} ({os.path.getsize(v)} bytes) and {os.path.join(args.output, 'dualspike_top.json')}")
     print(json.dumps({"board": desc.board, "lanes": list(desc.lanes), "capacities": list(desc.capacities),
@@ -68,12 +70,12 @@ def cmd_build(args):
 
 def _simulate(args, desc, model):
     from dualspike import golden
-    from dualspike.data import default_mnist
+    from dualspike.data import default_mnist, spread
 
     from .generate import _sample_inputs
     from .sim import AccelSim
     spec = desc.spec
-    x = default_mnist("test")[0][:args.sim] if spec.input_shape == (1, 28, 28) else _sample_inputs(spec, args.sim)
+    x = spread(default_mnist("test")[0], args.sim) if spec.input_shape == (1, 28, 28) else _sample_inputs(spec, args.sim)
     with AccelSim(args.output) as sim:
         if not desc.weights_built_in:
             sim.load_weights(model)

@@ -19,9 +19,9 @@ from typing import List, NamedTuple, Tuple
 import numpy as np
 
 from dualspike import golden
-from dualspike.accel import BOARDS, AcceleratorDescription
+from dualspike.accel import BOARDS, AcceleratorDescription, channel_orders
 from dualspike.errors import SpecError
-from dualspike.golden.cost import layer_cycles, layer_words, pair_counts, scan_cycles
+from dualspike.golden.cost import channel_work, lane_order, layer_cycles, layer_words, pair_counts, scan_cycles
 from dualspike.golden.encode import encode
 from dualspike.golden.layers import receptive_field_matrix
 
@@ -174,10 +174,19 @@ class PairProfile:
         """Golden cost model (DESIGN.md §3): pair cycles only."""
         return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i]).mean())
 
+    def order(self, i, lanes):
+        """Layer ``i``'s channel order for ``lanes`` lanes that balances their loads (:func:`lane_order`)."""
+        return lane_order(channel_work(self.pairs[i]), lanes)
+
+    def orders(self, lanes):
+        """:meth:`order` of every layer for a lanes-per-layer allocation."""
+        return [self.order(i, L) for i, L in enumerate(lanes)]
+
     def engine_cycles(self, i, lanes, word=WORD_DEFAULT):
         """The issue-5 engine with ``word``-bit mask words: the golden cost model with the window
-        scan (``scan_cycles``)."""
-        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], self.scan[word][i]).mean())
+        scan (``scan_cycles``), with the channels in the order :meth:`order` gives."""
+        return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], self.scan[word][i],
+                                  self.order(i, lanes)).mean())
 
     def frame_cycles(self, lanes, word=WORD_DEFAULT, engine=True):
         words = layer_words(word, len(lanes))
@@ -272,7 +281,8 @@ def resolve_chain(chain):
 
 
 def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False, t_max=None,
-             capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True, word=WORD_AUTO):
+             capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True, word=WORD_AUTO,
+             order="auto"):
     """Write ``outdir/dualspike_top.v`` and ``outdir/dualspike_top.json``; return the description.
 
     ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — used by ``lanes="auto"``
@@ -281,6 +291,9 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     ``word``: mask word width of the cores, 32 or 64 for every layer, one per layer, or ``"auto"``
     (the default: chosen per layer with ``lanes="auto"``, else 32). A 32-bit lane is ~40 % smaller
     (its pop logic is word-wide), so more lanes fit, while a scan reads up to twice as many words.
+    ``order``: the cores' channel order per layer (:attr:`AcceleratorDescription.order`; None: the
+    model's), ``"balance"``: :meth:`PairProfile.orders` of the model (or the statistics model) on
+    ``sample``, or ``"auto"`` (the default): ``"balance"`` when ``lanes="auto"``, else None.
     """
     from myhdl import Signal
 
@@ -301,6 +314,8 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
         if over:
             raise SpecError("model over capacity: " + ", ".join(f"layer {i} has {n} non-zeros > {c}"
                                                                 for i, n, c in over))
+    if order == "auto":
+        order = "balance" if lanes == "auto" else None
     if isinstance(lanes, str):
         if lanes != "auto":
             raise SpecError(f"lanes = {lanes!r}: give a list of ints or 'auto'")
@@ -315,8 +330,15 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     if len(lanes) != len(spec.layers) or any(not 1 <= L <= ls.out_channels for L, ls in zip(lanes, spec.layers)):
         raise SpecError(f"lanes = {lanes}: one per layer, each in 1..out_channels "
                         f"({[ls.out_channels for ls in spec.layers]})")
+    if isinstance(order, str):
+        if order != "balance":
+            raise SpecError(f"order = {order!r}: give one channel order per layer or 'balance'")
+        from dualspike.model import random_model
+        order = PairProfile(model if model is not None else random_model(spec, 0.06, 0),
+                            sample if sample is not None else _sample_inputs(spec, 32)).orders(lanes)
+    order = channel_orders(spec, order)
     cfg = TopConfig(spec, tuple(lanes), tuple(caps), t_max, resolve_chain(chain),
-                    model if bake else None, word=words, extra={"fifo": bool(fifos)})
+                    model if bake else None, word=words, extra={"fifo": bool(fifos)}, order=order)
     os.makedirs(outdir, exist_ok=True)
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
     with tempfile.TemporaryDirectory() as tmp:
@@ -327,7 +349,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     import myhdl
     desc = AcceleratorDescription.for_spec(
         spec, lanes, caps, t_max, board=board,
-        fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake), word=words,
+        fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake), word=words, order=order,
         build={"generator": "dualspike.rtl.generate", "chain": chain if isinstance(chain, str) else "custom",
                "git": _git_sha(), "myhdl": myhdl.__version__, "module": MODULE, "frame_fifos": bool(fifos),
                "resources_estimate": estimate_resources(spec, lanes, caps, t_max, words),

@@ -59,6 +59,7 @@ class TopConfig:
     word: object = 64               # mask word width of the cores and of the weight stream's masks:
                                     # one int, or one per layer
     extra: dict = field(default_factory=dict)
+    order: Optional[tuple] = None   # per layer: the cores' channel order (AcceleratorDescription.order)
 
 
 @block

@@ -1,7 +1,8 @@
 """Core geometry and the lane-local weight memory images of a compute core (no MyHDL here).
 
-A compute core with ``L`` lanes serves output channel ``co`` in lane ``co % L`` at group
-``g = co // L``. Per lane (receptive field ``R`` bits in receptive-field order, ``NW = ceil(R/WORD)``
+A compute core with ``L`` lanes serves hardware channel ``h`` in lane ``h % L`` at group
+``g = h // L``; hardware channel ``h`` computes the model's output channel ``order[h]`` (the
+geometry's ``order``, None: ``h``), and the core's output puts it back at ``order[h]``. Per lane (receptive field ``R`` bits in receptive-field order, ``NW = ceil(R/WORD)``
 words)::
 
     mask RAM   addr g*NW + wi   [ base (BW bits) | mask word (WORD bits, bit j%WORD = position j) ]
@@ -40,6 +41,7 @@ class CoreGeometry(NamedTuple):
     base_w: int
     cur_w: int           # signed width of the current I
     pool: bool
+    order: Optional[tuple] = None   # model channel of each hardware channel (None: the same)
 
     @property
     def npass(self):
@@ -47,7 +49,7 @@ class CoreGeometry(NamedTuple):
         return self.planes if self.static else self.tmax
 
 
-def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None):
+def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None, order=None):
     """Geometry of layer ``i``'s core; raises ``ValueError`` on impossible parameters."""
     if not isinstance(lanes, int) or lanes < 1:
         raise ValueError(f"lanes must be a positive int, not {lanes!r}")
@@ -58,6 +60,10 @@ def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None):
     co = ls.out_channels
     if lanes > co:
         raise ValueError(f"layer {i}: {lanes} lanes for {co} output channels")
+    if order is not None:
+        order = tuple(int(c) for c in order)
+        if sorted(order) != list(range(co)):
+            raise ValueError(f"layer {i}: channel order {order} is not a permutation of its {co} channels")
     static = i == 0 and spec.encoding in ("binary", "bitplane")
     planes = spec.input_bits if (static and spec.encoding == "bitplane") else 1
     r = spec.fan_in(i)
@@ -70,7 +76,7 @@ def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None):
     return CoreGeometry(ls.kind, (c, h, w), co, lanes, groups, r, word, nw, tmax or spec.T, static,
                         planes, ls.wbits, ls.bbits, ls.vbits, ls.leak, ls.reset,
                         spec.readout if last else None, vd, max(1, (groups * r).bit_length()),
-                        cur.bit_length() + 1, ls.pool)
+                        cur.bit_length() + 1, ls.pool, order)
 
 
 def lane_images(spec, i, geo, model=None):
@@ -89,7 +95,8 @@ def lane_images(spec, i, geo, model=None):
     for lane in range(L):
         masks, values, b, t = [], [], [], []
         for g in range(G):
-            co = g * L + lane
+            h = g * L + lane
+            co = h if geo.order is None or h >= geo.co else geo.order[h]
             col = wmat[:, co] if co < geo.co else np.zeros(geo.r, dtype=np.int64)
             b.append(int(bias[co]) if co < geo.co else 0)
             t.append(int(thr[co]) if co < geo.co else 1)

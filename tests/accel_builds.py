@@ -28,18 +28,18 @@ def _sources_digest():
     return h.hexdigest()
 
 
-def build(spec, lanes, chain="cores", capacities=None, model=None, bake=False, t_max=None, word=None):
+def build(spec, lanes, chain="cores", capacities=None, model=None, bake=False, t_max=None, word=None, order=None):
     """Generate (or reuse) an accelerator; returns its directory."""
     pytest.importorskip("myhdl")
     from dualspike import bitmap
     from dualspike.rtl.generate import generate
     key = hashlib.sha256(json.dumps({
-        "spec": spec.to_dict(), "lanes": list(lanes), "chain": chain, "caps": capacities, "t_max": t_max, "word": word,
+        "spec": spec.to_dict(), "lanes": list(lanes), "chain": chain, "caps": capacities, "t_max": t_max, "word": word, "order": order,
         "model": hashlib.sha256(bitmap.dumps(model)).hexdigest() if (bake and model is not None) else None,
         "src": _sources_digest()}, sort_keys=True).encode()).hexdigest()[:16]
     out = os.path.join(ROOT, key)
     if not os.path.exists(os.path.join(out, "dualspike_top.json")):
         kw = {} if word is None else {"word": word}
         generate(spec, out, lanes=list(lanes), chain=chain, capacities=capacities, model=model, bake=bake,
-                 t_max=t_max, **kw)
+                 t_max=t_max, order=order, **kw)
     return out

@@ -3,7 +3,8 @@ and the engine schedule against a cycle-by-cycle walk of the scan and the lanes.
 import numpy as np
 import pytest
 
-from dualspike.golden.cost import DRAIN, IN_FLIGHT, LAND, WINDOW_GAP, layer_cycles, scan_cycles
+from dualspike.golden.cost import (DRAIN, IN_FLIGHT, LAND, WINDOW_GAP, channel_work, lane_order, layer_cycles,
+                                  scan_cycles)
 from dualspike.spec import LayerSpec, ModelSpec
 
 
@@ -113,3 +114,22 @@ def test_layer_cycles_follow_the_engine_schedule():
                         if not (blank[k // groups] and any(blank[:k // groups]))]
             assert got[f] >= max(map(sum, zip(*computed)))   # no lane pops faster than its own pairs
         assert sum(scan[f] == 0) > 1                         # pixels were emitted
+
+
+@pytest.mark.parametrize("co,lanes", [(30, 6), (64, 11), (10, 3), (5, 5), (7, 1)])
+def test_lane_order_balances_the_lanes(co, lanes):
+    """A permutation that keeps each lane's slot count (h = l, l + L, … < Co), puts the heaviest
+    channel first and leaves no lane more loaded than identity's busiest one; costing a layer in
+    an order is costing its pairs permuted."""
+    rng = np.random.default_rng(co * 100 + lanes)
+    work = rng.integers(1, 1000, co) * (1 + 9 * (rng.random(co) < 0.2))       # a few heavy channels
+    order = lane_order(work, lanes)
+    assert sorted(order) == list(range(co))
+    loads = [sum(work[order[h]] for h in range(l, co, lanes)) for l in range(lanes)]
+    ident = [sum(work[h] for h in range(l, co, lanes)) for l in range(lanes)]
+    assert max(loads) <= max(ident) and order[0] == int(np.argmax(work))
+    pairs = rng.integers(0, 4, (2, 3, 2, 2, co))
+    assert np.array_equal(channel_work(pairs), np.maximum(pairs, 1).sum(axis=(0, 1, 2, 3)))
+    scan = rng.integers(0, 5, (3, 4))
+    assert np.array_equal(layer_cycles(pairs, lanes, 2, False, scan, order),
+                          layer_cycles(pairs[..., list(order)], lanes, 2, False, scan))

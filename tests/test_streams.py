@@ -98,6 +98,28 @@ def test_description_word_width():
             AcceleratorDescription.for_spec(spec, [1] * 5, caps, word=bad)
 
 
+def test_description_channel_order_and_the_stream_in_it():
+    spec = builtin("scnn5-mnist")
+    caps = [10000] * 5
+    order = [tuple(reversed(range(32))), None, tuple(range(1, 64)) + (0,), None, None]
+    d = AcceleratorDescription.for_spec(spec, [1] * 5, caps, order=order)
+    assert AcceleratorDescription.from_json(d.to_json()) == d and d.order[1] is None
+    old = d.to_dict()
+    del old["order"]                                  # descriptions written before the option
+    assert AcceleratorDescription.from_dict(old).order == (None,) * 5
+    for bad, what in (([None] * 4, "one channel order"), ([(0, 0) + tuple(range(2, 32))] + [None] * 4, "layer 0")):
+        with pytest.raises(SpecError, match=what):
+            AcceleratorDescription.for_spec(spec, [1] * 5, caps, order=bad)
+    # the stream carries each layer's channels in the order: hardware channel h = model channel order[h]
+    model = random_model(spec, 0.1, seed=4)
+    words, plain = streams.weight_stream(model, 64, order), streams.weight_stream(model, 64)
+    assert len(words) == len(plain) and not np.array_equal(words, plain)
+    head = 1                                          # layer 0: header, then Co rows of mask words
+    nw = -(-spec.fan_in(0) // 64)
+    rows = plain[head:head + 32 * nw].reshape(32, nw)
+    assert np.array_equal(words[head:head + 32 * nw].reshape(32, nw), rows[list(order[0])])
+
+
 def test_output_words():
     v = np.array([[-1, 5, 0], [7, -300, 2]], np.int32)
     assert np.array_equal(streams.unpack_output(v.view(np.uint32).ravel(), 2, 3), v)

@@ -51,20 +51,23 @@ def _to_nchw(a, T, n):
 CHUNK = 8   # frames per pass: small enough that a layer's maps stay in cache
 
 
-def run(model, x, T=None, trace=False, stats=False, lanes=None, word=None):
+def run(model, x, T=None, trace=False, stats=False, lanes=None, word=None, order=None):
     """Run ``model`` on a batch ``x`` (see :mod:`dualspike.golden.encode` for shapes).
 
     ``T`` overrides the spec's time steps (runtime T). ``trace=True`` returns per-layer
     :class:`LayerTrace`; ``stats=True`` (or ``lanes`` given) returns :class:`ModelStats` with
     pairs, spike densities and, for a lanes-per-layer allocation, the cost-model cycles; ``word``
     (bits, e.g. 64, or one width per layer) selects the RTL engine's scan-aware form of the cost
-    model (see ``cost``).
+    model (see ``cost``); ``order``: the build's channel order per layer (``None`` entries, or
+    ``None``: the model's order; ``AcceleratorDescription.order``).
     The batch is processed :data:`CHUNK` frames at a time; results are the same for any chunking.
     """
     check_input(model.spec, x)
     if word is not None:
         word = layer_words(word, len(model.spec.layers))
-    parts = [_run(model, x[a:a + CHUNK], T, trace, stats, lanes, word) for a in range(0, max(1, len(x)), CHUNK)]
+    order = order or [None] * len(model.spec.layers)
+    parts = [_run(model, x[a:a + CHUNK], T, trace, stats, lanes, word, order)
+             for a in range(0, max(1, len(x)), CHUNK)]
     return parts[0] if len(parts) == 1 else _merge(parts, lanes)
 
 
@@ -88,7 +91,7 @@ def _merge(parts, lanes):
     return Result(logits, np.argmax(logits, axis=1), traces, st)
 
 
-def _run(model, x, T, trace, stats, lanes, word):
+def _run(model, x, T, trace, stats, lanes, word, order):
     spec = model.spec
     T = spec.T if T is None else T
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
@@ -106,7 +109,7 @@ def _run(model, x, T, trace, stats, lanes, word):
         if stats or lanes is not None:
             per_layer.append(layer_stats(spec, i, frames, static, wmat, T, n,
                                          None if lanes is None else lanes[i],
-                                         None if word is None else word[i]))
+                                         None if word is None else word[i], order[i]))
         if last and spec.readout == "membrane":
             logits = cur.sum(axis=0).reshape(n, -1)
             spikes = None

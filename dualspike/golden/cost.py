@@ -40,6 +40,11 @@ cycles are not counted. MNIST's background makes 68 % of the first layer's pixel
 
 ``scan_cycles`` gives ``R`` per pixel; ``layer_cycles(..., scan=R)`` the frame; ``scan=None``
 (the default) keeps the ideal model above.
+
+*Channel order*: a build may give its lanes the channels in another order (``order[h]`` = the
+model channel in hardware channel ``h``: lane ``h % L``, group ``h // L``); :func:`lane_order`
+balances the lanes' loads (longest processing time first), and ``layer_cycles(..., order=...)``
+costs the layer in that order.
 """
 from typing import List, NamedTuple, Optional
 
@@ -110,10 +115,35 @@ def pair_counts(spec, i, frames, static, wmat, T, n):
     return p.reshape(1 if static else T, n, *p.shape[1:])
 
 
-def layer_cycles(pairs, lanes, T, static, scan=None):
+def channel_work(pairs):
+    """Pop cycles per output channel over the frames of ``pairs`` ``[T', N, H, W, Co]``
+    (``Σ max(1, pairs)``): the load :func:`lane_order` balances."""
+    return np.maximum(pairs, 1).sum(axis=(0, 1, 2, 3))
+
+
+def lane_order(work, lanes):
+    """A channel order (``order[h]`` = the channel in hardware channel ``h``, lane ``h % lanes``)
+    that balances the lanes' summed ``work``: heaviest channel first, each to the least loaded lane
+    with a free group (lane ``l`` holds the channels ``h = l, l + lanes, … < Co``); ties go to the
+    lower lane. Deterministic."""
+    work = np.asarray(work, dtype=np.float64)
+    co = len(work)
+    slots = [list(range(l, co, lanes)) for l in range(lanes)]
+    load = np.zeros(lanes)
+    order = [0] * co
+    for c in sorted(range(co), key=lambda c: (-work[c], c)):
+        lane = min((l for l in range(lanes) if slots[l]), key=lambda l: (load[l], l))
+        order[slots[lane].pop(0)] = c
+        load[lane] += work[c]
+    return tuple(order)
+
+
+def layer_cycles(pairs, lanes, T, static, scan=None, order=None):
     """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan``
     (``[N, H*W]``, :func:`scan_cycles`) applies the RTL's scan and per-lane pop schedule
-    (:func:`engine_schedule`)."""
+    (:func:`engine_schedule`); ``order``: the build's channel order (None: the model's)."""
+    if order is not None:
+        pairs = pairs[..., list(order)]
     tt, n, h, w, co = pairs.shape
     groups = -(-co // lanes)
     p = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
@@ -206,7 +236,7 @@ def dense_cycles(spec, i, lanes, T, static):
     return h * w * groups * per_pixel
 
 
-def layer_stats(spec, i, frames, static, wmat, T, n, lanes=None, word=None):
+def layer_stats(spec, i, frames, static, wmat, T, n, lanes=None, word=None, order=None):
     pairs = pair_counts(spec, i, frames, static, wmat, T, n)
     (_, h, w), _ = spec.layer_shapes()[i]
     neurons = spec.layers[i].out_channels * (h * w if spec.layers[i].kind == "conv" else 1)
@@ -214,7 +244,7 @@ def layer_stats(spec, i, frames, static, wmat, T, n, lanes=None, word=None):
     if lanes is not None:
         st = st._replace(lanes=int(lanes), cycles=layer_cycles(pairs, lanes, T, static,
                                                              scan_cycles(spec, i, frames, static, T, n, word)
-                                                             if word else None),
+                                                             if word else None, order),
                          dense_cycles=dense_cycles(spec, i, lanes, T, static))
     return st
 

@@ -452,16 +452,20 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     # a lane can write before the oldest is taken; while that one waits for ``out``, all freezes.
     lastv = Signal(intbv(0)[1 << (PPB + 1):])
     fulls, cats = [], []
+    hw = list(range(geo.co))                  # hw[co]: the hardware channel of model channel co
+    if geo.order is not None:
+        for h, co in enumerate(geo.order):
+            hw[co] = h
     xfer = Signal(bool(0))
     for b in range(NB):
         full = Signal(bool(0))
         insts.append(pixel_flags(glbl, run, pdone, pbuf, b, NB, xfer, cb, full))
         fulls.append(full)
         if mode:
-            cat = ConcatSignal(*[slots[b][co % L][co // L] for co in reversed(range(geo.co))]) \
+            cat = ConcatSignal(*[slots[b][h % L][h // L] for h in reversed(hw)]) \
                 if geo.co > 1 else slots[b][0][0]
         else:
-            bits = [slots[b][co % L][co // L](t) for t in range(TM) for co in range(geo.co)]
+            bits = [slots[b][h % L][h // L](t) for t in range(TM) for h in hw]
             cat = ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
         cats.append(cat)
     c_full, c_last = Signal(bool(0)), Signal(bool(0))

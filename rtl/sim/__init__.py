@@ -215,7 +215,7 @@ class AccelSim:
     # ---- model level ------------------------------------------------------------------------
     def load_weights(self, model, check=True):
         """Stream ``model``'s weights in (CTRL.LOAD_WEIGHTS); returns the stream words."""
-        words = streams.weight_stream(model, self.description.word)
+        words = streams.weight_stream(model, self.description.word, self.description.order)
         self.ctrl(LOAD_WEIGHTS=1)
         _, _, taken = self.stream(words)
         self.step(4)

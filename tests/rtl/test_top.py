@@ -2,7 +2,8 @@
 
 Small hand-made specs cover every encoding (binary, bitplane, events), leak k = 0, 1, 3, both
 resets, both readouts, pooling, saturation (5-bit membranes), windows of several mask words, both
-mask word widths (32, 64), a build with a width per layer and a baked-in build; each is run at
+mask word widths (32, 64), a build with a width per layer, builds whose cores hold the channels in
+another order (``order``) and a baked-in build; each is run at
 every runtime T, then reloaded with a second model. Streams are stressed with seeded input gaps
 and output stalls over 10,000 frames. Cycles per frame are compared with the golden cost model.
 """
@@ -40,6 +41,9 @@ LANES = {"binary-count": [2, 3], "bitplane-membrane": [3, 1, 2], "events-saturat
          "events-membrane": [1, 2], "bitplane-wide": [3, 2, 2]}
 WORDS = {"bitplane-membrane": 64,       # mask word width; the others use the generator's default (32)
          "bitplane-wide": [64, 32, 64]}  # one per layer
+ORDERS = {"bitplane-membrane": [(3, 2, 1, 0), None, (4, 2, 0, 1, 3)],    # channel orders of the cores
+          "events-saturate": [(2, 0, 1), (5, 3, 1, 0, 2, 4), (1, 2, 0)],
+          "bitplane-wide": [(7, 0, 6, 1, 5, 2, 4, 3), (1, 0, 3, 2, 5, 4), None]}
 
 
 def _model(spec, seed):
@@ -79,7 +83,7 @@ def case(request):
     from dualspike.rtl.sim import AccelSim
     name = request.param
     spec = SPECS[name]
-    sim = AccelSim(build(spec, LANES[name], word=WORDS.get(name)))
+    sim = AccelSim(build(spec, LANES[name], word=WORDS.get(name), order=ORDERS.get(name)))
     yield name, spec, sim
     sim.close()
 
@@ -90,7 +94,8 @@ def test_bit_exact_every_T_and_reload(case):
         model = _model(spec, seed)
         sim.reset()
         sim.load_weights(model)
-        assert sim.read("WEIGHT_CRC") == streams.weight_crc(streams.weight_stream(model, sim.description.word))
+        assert sim.read("WEIGHT_CRC") == streams.weight_crc(streams.weight_stream(model, sim.description.word,
+                                                                                 sim.description.order))
         for T in range(1, spec.T + 1):
             x = _inputs(spec, seed * 10 + T, 40, T)
             got = sim.run_frames(x, T=T)
@@ -136,7 +141,8 @@ def test_cycles_per_frame_bounded_by_engine_model(case):
     sim.load_weights(model)
     x = _inputs(spec, 11, 60)
     sim.run_frames(x)
-    engine = float(golden.run(model, x, lanes=LANES[name], word=sim.description.word).stats.frame_cycles.mean())
+    engine = float(golden.run(model, x, lanes=LANES[name], word=sim.description.word,
+                              order=sim.description.order).stats.frame_cycles.mean())
     assert 0.95 * engine <= sim.interval <= 1.5 * engine, (sim.interval, engine)
 
 
@@ -144,7 +150,7 @@ def test_baked_weights_run_without_loading():
     from dualspike.rtl.sim import AccelSim
     spec = SPECS["bitplane-membrane"]
     model = _model(spec, 9)
-    with AccelSim(build(spec, [2, 3, 5], model=model, bake=True)) as sim:
+    with AccelSim(build(spec, [2, 3, 5], model=model, bake=True, order=[(1, 3, 0, 2), (2, 1, 0), None])) as sim:
         assert sim.status()["WEIGHTS_LOADED"] == 1
         x = _inputs(spec, 5, 30)
         _check(sim.run_frames(x), golden.run(model, x).logits, "baked")
