@@ -1,6 +1,7 @@
 """One dual-side sparsity detector lane: matched (spike, non-zero weight) pairs -> current I.
 
-The lane owns one output channel per group ``g`` (channel ``g*L + lane``). For each *unit*
+The lane owns one output channel per group ``g`` (hardware channel ``g*L + lane``, which computes
+the model's channel ``order[g*L + lane]`` of the core's geometry). For each *unit*
 (pixel, group) the core runs two overlapped phases:
 
 **scan** (all lanes in lock-step, one word per cycle; stages S1 read, S2 AND, S3 push): the core
