@@ -31,22 +31,27 @@ BOARDS = {  # name: part, LUTs, FFs, 36 Kb BRAMs, DSPs, default fabric clock (MH
 }
 
 
+def layer_order(spec, i, order):
+    """Layer ``i``'s channel ``order`` (None, or a permutation of its output channels) as a tuple
+    or None; raises :class:`SpecError` naming the layer."""
+    if order is None:
+        return None
+    order = tuple(int(c) for c in order)
+    co = spec.layers[i].out_channels
+    if sorted(order) != list(range(co)):
+        raise SpecError(f"order of layer {i} is not a permutation of its {co} channels")
+    return order
+
+
 def channel_orders(spec, order):
     """``order`` (None, or one entry per layer: None or a permutation of the layer's output
-    channels) as a tuple per layer; raises :class:`SpecError` naming the layer."""
+    channels) as a tuple per layer (:func:`layer_order`)."""
     n = len(spec.layers)
     if order is None:
         return (None,) * n
     if len(order) != n:
         raise SpecError(f"order: one channel order (or null) per layer ({n}), got {len(order)}")
-    out = []
-    for i, (o, ls) in enumerate(zip(order, spec.layers)):
-        if o is not None:
-            o = tuple(int(c) for c in o)
-            if sorted(o) != list(range(ls.out_channels)):
-                raise SpecError(f"order of layer {i} is not a permutation of its {ls.out_channels} channels")
-        out.append(o)
-    return tuple(out)
+    return tuple(layer_order(spec, i, o) for i, o in enumerate(order))
 
 
 @dataclass(frozen=True)

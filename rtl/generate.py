@@ -169,6 +169,7 @@ class PairProfile:
                 o = r.traces[i].out                               # [N, T, C, H, W]
                 frames = np.ascontiguousarray(o.transpose(1, 0, 3, 4, 2)).reshape(-1, *o.shape[3:], o.shape[2])
                 static = False
+        self.work = [channel_work(p) for p in self.pairs]       # pop cycles per channel, for orders
 
     def cycles(self, i, lanes):
         """Golden cost model (DESIGN.md §3): pair cycles only."""
@@ -176,7 +177,7 @@ class PairProfile:
 
     def order(self, i, lanes):
         """Layer ``i``'s channel order for ``lanes`` lanes that balances their loads (:func:`lane_order`)."""
-        return lane_order(channel_work(self.pairs[i]), lanes)
+        return lane_order(self.work[i], lanes)
 
     def orders(self, lanes):
         """:meth:`order` of every layer for a lanes-per-layer allocation."""
@@ -316,15 +317,16 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
                                                                 for i, n, c in over))
     if order == "auto":
         order = "balance" if lanes == "auto" else None
+
+    def stats_model():
+        from dualspike.model import random_model
+        return model if model is not None else random_model(spec, 0.06, 0)
+
+    prof = None
     if isinstance(lanes, str):
         if lanes != "auto":
             raise SpecError(f"lanes = {lanes!r}: give a list of ints or 'auto'")
-        if model is None:
-            from dualspike.model import random_model
-            model_for_stats = random_model(spec, 0.06, 0)
-        else:
-            model_for_stats = model
-        lanes, word, _ = auto_lanes(model_for_stats, board, sample, caps, t_max, word=word)
+        lanes, word, prof = auto_lanes(stats_model(), board, sample, caps, t_max, word=word)
     words = build_words(spec, word)
     lanes = [int(v) for v in lanes]
     if len(lanes) != len(spec.layers) or any(not 1 <= L <= ls.out_channels for L, ls in zip(lanes, spec.layers)):
@@ -333,9 +335,8 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     if isinstance(order, str):
         if order != "balance":
             raise SpecError(f"order = {order!r}: give one channel order per layer or 'balance'")
-        from dualspike.model import random_model
-        order = PairProfile(model if model is not None else random_model(spec, 0.06, 0),
-                            sample if sample is not None else _sample_inputs(spec, 32)).orders(lanes)
+        prof = prof or PairProfile(stats_model(), sample if sample is not None else _sample_inputs(spec, 32))
+        order = prof.orders(lanes)
     order = channel_orders(spec, order)
     cfg = TopConfig(spec, tuple(lanes), tuple(caps), t_max, resolve_chain(chain),
                     model if bake else None, word=words, extra={"fifo": bool(fifos)}, order=order)

@@ -16,6 +16,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from dualspike.accel import layer_order
 from dualspike.golden.layers import receptive_field_matrix
 
 
@@ -60,10 +61,7 @@ def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None, order=No
     co = ls.out_channels
     if lanes > co:
         raise ValueError(f"layer {i}: {lanes} lanes for {co} output channels")
-    if order is not None:
-        order = tuple(int(c) for c in order)
-        if sorted(order) != list(range(co)):
-            raise ValueError(f"layer {i}: channel order {order} is not a permutation of its {co} channels")
+    order = layer_order(spec, i, order)
     static = i == 0 and spec.encoding in ("binary", "bitplane")
     planes = spec.input_bits if (static and spec.encoding == "bitplane") else 1
     r = spec.fan_in(i)
