@@ -45,6 +45,22 @@ def inputs(spec, n):
     return _sample_inputs(spec, n), "random inputs"
 
 
+def limit_rows(prof, lanes, word, order, rows):
+    """Per layer: what bounds its engine cycles (:meth:`PairProfile.bounds`) and what the next
+    lane count would give."""
+    from dualspike.rtl.generate import lane_choices, lane_luts
+    spec, out = prof.spec, []
+    for i, (ls, L, w) in enumerate(zip(spec.layers, lanes, word)):
+        b = prof.bounds(i, L, w, None if order is None else order[i])
+        more = [c for c in lane_choices(ls.out_channels) if c > L]
+        nl = more[0] if more else None
+        out.append(dict(layer=i, lanes=L, groups=-(-ls.out_channels // L), word=w, **b,
+                        engine=rows[i]["engine_cycles"], bound="scan" if b["scan"] > b["pops"] else "pops",
+                        next_lanes=nl, next_engine=prof.engine_cycles(i, nl, w) if nl else None,
+                        next_luts=(nl - L) * lane_luts(ls.kind, w, prof.static[i]) if nl else None))
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="scnn5-mnist")
@@ -63,8 +79,8 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args(argv)
 
-    from dualspike.rtl.generate import (auto_lanes, build_words, default_capacities, estimate_resources, generate,
-                                        parse_word)
+    from dualspike.rtl.generate import (PairProfile, auto_lanes, build_words, default_capacities, estimate_resources,
+                                        generate, parse_word)
     model, origin = load(args.model, args.density)
     spec = model.spec
     word = parse_word(args.word)
@@ -94,6 +110,7 @@ def main(argv=None):
                      "pairs": l.pairs.mean(), "cost_cycles": l.cycles.mean(),
                      "engine_cycles": se.layers[i].cycles.mean(), "dense_cycles": l.dense_cycles,
                      "sim_cycles": ""})
+    limits = limit_rows(PairProfile(model, xs), lanes, word, order, rows)
     frame_cost = float(st.frame_cycles.mean())
     frame_engine = float(se.frame_cycles.mean())
     bound = float(st.pair_bound.mean())
@@ -158,6 +175,19 @@ def main(argv=None):
               f"| utilization vs {source} interval | {bound / interval:.3f} |",
               f"| dense cycles (same lanes, no skipping) | {dense} |",
               f"| speed-up over dense | {dense / interval:.1f}× |"]
+    lines += ["", "What limits each layer (engine model, means per frame): the busiest lane's matched pairs and "
+              "its pops (pairs plus one bubble cycle for each step without a pair), and the window scan "
+              "(every group of a pixel re-reads the window's non-zero words, plus the gaps between windows). "
+              "The engine needs at least the larger of the two; more lanes shorten the pops, and the scan only where they leave fewer groups. "
+              "`next lanes`: the next lane count that saves a group, its engine cycles (channels balanced) "
+              "and the LUTs it adds (`lane_luts`).", "",
+              "| layer | lanes | groups | word | pairs (busiest lane) | pops (busiest lane) | scan | engine | "
+              "bound by | next lanes: engine, +LUT |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in limits:
+        nxt = f"{r['next_lanes']}: {r['next_engine']:.0f}, +{r['next_luts']}" if r["next_lanes"] else "–"
+        lines.append(f"| {r['layer']} | {r['lanes']} | {r['groups']} | {r['word']} | {r['pairs']:.0f} | "
+                     f"{r['pops']:.0f} | {r['scan']:.0f} | {r['engine']:.0f} | {r['bound']} | {nxt} |")
     lines += ["", f"| clock | FPS ({source} interval) |", "|---|---|"]
     lines += [f"| {mhz} MHz | {mhz * 1e6 / interval:,.0f} |" for mhz in CLOCKS]
     est = estimate_resources(spec, lanes, default_capacities(spec, args.board), spec.T, word)

@@ -21,7 +21,8 @@ import numpy as np
 from dualspike import golden
 from dualspike.accel import BOARDS, AcceleratorDescription, channel_orders
 from dualspike.errors import SpecError
-from dualspike.golden.cost import channel_work, lane_order, layer_cycles, layer_words, pair_counts, scan_cycles
+from dualspike.golden.cost import (channel_work, lane_order, layer_bounds, layer_cycles, layer_words, pair_counts,
+                                   scan_cycles)
 from dualspike.golden.encode import encode
 from dualspike.golden.layers import receptive_field_matrix
 
@@ -188,6 +189,13 @@ class PairProfile:
         scan (``scan_cycles``), with the channels in the order :meth:`order` gives."""
         return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i], self.scan[word][i],
                                   self.order(i, lanes)).mean())
+
+    def bounds(self, i, lanes, word=WORD_DEFAULT, order=None):
+        """What bounds layer ``i``'s engine cycles (:func:`~dualspike.golden.cost.layer_bounds`) with
+        its channels in ``order`` (None: the model's), as means per frame
+        ``{"pairs", "pops", "scan"}``."""
+        b = layer_bounds(self.pairs[i], lanes, self.T, self.static[i], self.scan[word][i], order)
+        return {k: float(v.mean()) for k, v in b._asdict().items()}
 
     def frame_cycles(self, lanes, word=WORD_DEFAULT, engine=True):
         words = layer_words(word, len(lanes))

@@ -3,7 +3,8 @@ and the engine schedule against a cycle-by-cycle walk of the scan and the lanes.
 import numpy as np
 import pytest
 
-from dualspike.golden.cost import (DRAIN, IN_FLIGHT, LAND, WINDOW_GAP, channel_work, lane_order, layer_cycles,
+from dualspike.golden.cost import (DRAIN, IN_FLIGHT, LAND, WINDOW_GAP, channel_work, lane_order, layer_bounds,
+                                   layer_cycles,
                                   scan_cycles)
 from dualspike.spec import LayerSpec, ModelSpec
 
@@ -113,7 +114,24 @@ def test_layer_cycles_follow_the_engine_schedule():
             computed = [p for k, p in enumerate(P)                       # all but emitted pixels
                         if not (blank[k // groups] and any(blank[:k // groups]))]
             assert got[f] >= max(map(sum, zip(*computed)))   # no lane pops faster than its own pairs
+        b = layer_bounds(pairs, lanes, T, False, scan)
+        assert np.all(got >= b.pops) and np.all(got >= b.scan) and np.all(b.pops >= b.pairs)
         assert sum(scan[f] == 0) > 1                         # pixels were emitted
+
+
+def test_layer_bounds_by_hand():
+    """One frame of 3 pixels, 2 channels on 1 lane (2 groups), T = 1: pixel 0 has 3 pairs in
+    channel 0 and 4 window words; pixels 1-2 are blank (1, the frame's first, is computed; 2 is
+    emitted from the cache and costs the lanes and the scan nothing)."""
+    pairs = np.zeros((1, 1, 1, 3, 2), dtype=np.int64)
+    pairs[0, 0, 0, 0, 0] = 3
+    scan = np.array([[4, 0, 0]])
+    b = layer_bounds(pairs, 1, 1, False, scan)
+    assert (b.pairs[0], b.pops[0]) == (3, 3 + 1 + 1 + 1)              # channel 1 and pixel 1: bubbles
+    assert b.scan[0] == (4 * 2 + WINDOW_GAP) + (1 * 2 + WINDOW_GAP) - WINDOW_GAP
+    assert layer_bounds(pairs, 1, 3, True, scan).pops[0] == 6 + 4 * 2  # static: T - 1 repeats a unit
+    two = layer_bounds(pairs, 2, 1, False, scan, order=(1, 0))          # channel 0 on lane 1
+    assert (two.pairs[0], two.pops[0], two.scan[0]) == (3, 4, 4 + 1 + WINDOW_GAP)
 
 
 @pytest.mark.parametrize("co,lanes", [(30, 6), (64, 11), (10, 3), (5, 5), (7, 1)])

@@ -138,28 +138,64 @@ def lane_order(work, lanes):
     return tuple(order)
 
 
-def layer_cycles(pairs, lanes, T, static, scan=None, order=None):
-    """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan``
-    (``[N, H*W]``, :func:`scan_cycles`) applies the RTL's scan and per-lane pop schedule
-    (:func:`engine_schedule`); ``order``: the build's channel order (None: the model's)."""
+def _units(pairs, lanes, T, static, order=None):
+    """``pairs`` in the build's channel ``order``, zero-padded to whole groups ``[T', N, H, W, G·L]``,
+    the groups ``G`` and each lane's pop cycles per unit ``[N, H·W·G, L]`` (pixel-group order:
+    ``Σ_t max(1, pairs)``, plus ``T - 1`` repeat steps for a static input)."""
     if order is not None:
         pairs = pairs[..., list(order)]
     tt, n, h, w, co = pairs.shape
     groups = -(-co // lanes)
     p = np.zeros((tt, n, h, w, groups * lanes), dtype=np.int64)
     p[..., :co] = pairs
-    per = np.maximum(p, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1)
+    lane = np.maximum(p, 1).sum(axis=0).reshape(n, h * w * groups, lanes)
+    return p, groups, (lane + (T - 1) if static else lane)
+
+
+def layer_cycles(pairs, lanes, T, static, scan=None, order=None):
+    """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan``
+    (``[N, H*W]``, :func:`scan_cycles`) applies the RTL's scan and per-lane pop schedule
+    (:func:`engine_schedule`); ``order``: the build's channel order (None: the model's)."""
+    p, groups, lane = _units(pairs, lanes, T, static, order)
+    tt, n, h, w, _ = p.shape
     if scan is None:
+        per = np.maximum(p, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1)
         cycles = per.sum(axis=(0, 2, 3, 4))
         if static:
             cycles = cycles + (T - 1) * h * w * groups
         return cycles
-    lane = np.maximum(p, 1).sum(axis=0).reshape(n, h * w * groups, lanes)   # P_l,k, pixel-group order
-    if static:
-        lane = lane + (T - 1)
     words = np.asarray(scan, dtype=np.int64).reshape(n, h * w)
     reads = np.repeat(np.maximum(words, 1), groups, axis=1)
     return engine_schedule(lane, reads, groups, blank=words == 0)
+
+
+class LayerBounds(NamedTuple):
+    """What bounds a layer's engine cycles (:func:`layer_bounds`), per frame ``[N]``: the busiest
+    lane's matched ``pairs`` and its ``pops`` (pairs plus bubbles), and the ``scan``'s reads plus
+    the gaps between windows, all over the pixels the lanes compute (a conv core answers every blank
+    window after the frame's first from its cache)."""
+
+    pairs: np.ndarray
+    pops: np.ndarray
+    scan: np.ndarray
+
+
+def layer_bounds(pairs, lanes, T, static, scan, order=None):
+    """:class:`LayerBounds` of a layer (arguments as :func:`layer_cycles`, ``scan`` required). The
+    engine needs at least ``max(pops, scan)`` cycles; more lanes shorten the pops, and the scan
+    (which every group of a pixel repeats) only where they leave fewer groups."""
+    p, groups, lane = _units(pairs, lanes, T, static, order)
+    n, hw = p.shape[1], p.shape[2] * p.shape[3]
+    words = np.asarray(scan, dtype=np.int64).reshape(n, hw)
+    blank = words == 0
+    computed = ~blank
+    first = blank.argmax(axis=1)
+    computed[np.arange(n)[blank.any(axis=1)], first[blank.any(axis=1)]] = True
+    keep = np.repeat(computed, groups, axis=1)[..., None]
+    pure = p.sum(axis=0).reshape(n, hw * groups, lanes)
+    reads = (np.maximum(words, 1) * groups + WINDOW_GAP) * computed
+    return LayerBounds((pure * keep).sum(axis=1).max(axis=1), (lane * keep).sum(axis=1).max(axis=1),
+                       reads.sum(axis=1) - WINDOW_GAP)
 
 
 def engine_schedule(lane, reads, groups, blank=None):
