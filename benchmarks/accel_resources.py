@@ -32,7 +32,7 @@ full-design synthesis:
 4. the totals are compared with the device (``dualspike.accel.BOARDS``) and with
    ``rtl.generate.estimate_resources`` for the same builds.
 
-Writes ``benchmarks/results/accel_resources_<model>.md`` and ``.csv``. Converted Verilog and the
+Writes ``benchmarks/results/accel_resources_<model>_<board>.md`` and ``.csv``. Converted Verilog and the
 yosys result cache (keyed by the Verilog's hash without MyHDL's date header; MyHDL's output
 depends on Python's string hashing, so the script re-runs itself with ``PYTHONHASHSEED=0`` and a
 rerun of unchanged cores is read from the cache) go to ``build/accel_resources/`` (git-ignored).
@@ -413,9 +413,10 @@ def main(argv=None):
                   f"per-layer spike counters {_f(counters)} (LUT levels up to {cdepth}), other glue "
                   f"{_f(builds[best]['glue']['luts'] - counters)}. DSPs: {', '.join(dsp) if dsp else 'none'}."]
     lines += ["", f"Wall time {time.time() - t_start:.0f} s (yosys jobs one at a time, under nice).", ""]
-    md = os.path.join(args.out, f"accel_resources_{args.model}.md")
+    stem = os.path.join(args.out, f"accel_resources_{args.model}_{args.board}")
+    md = stem + ".md"
     publish(lines, md)
-    with open(os.path.join(args.out, f"accel_resources_{args.model}.csv"), "w", newline="") as f:
+    with open(stem + ".csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["section", "build", "layer", "kind", "lanes", "source", "luts", "ffs", "bram36", "dsp", "depth",
                     "word"])

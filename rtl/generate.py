@@ -48,7 +48,7 @@ def to_verilog(inst, outdir, name):
 
 
 # LUT model fitted to per-core yosys synth_xilinx (xc7) of the generated cores and glue
-# (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>.md):
+# (benchmarks/accel_resources.py, results in benchmarks/results/accel_resources_<model>_<board>.md):
 # core = CORE_LUTS + WINDOW_LUTS_PER_BIT * (window bits: R, times T unless a static first layer)
 #        + lanes * (LANE_LUTS[word][kind] + LANE_CTRL_LUTS), less STATIC_LANE_SAVING a lane in a
 #          first layer with a static input
