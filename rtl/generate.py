@@ -68,6 +68,20 @@ LANE_LUTS = {64: {"conv": 830, "fc": 940},   # per mask word width: detector, va
              32: {"conv": 590, "fc": 840}}   # accumulator, LIF or readout (the largest per-lane cost
                                              # of scnn5's cores synthesized whole at the auto lanes)
 STATIC_LANE_SAVING = 115   # a static first layer's lane (one small window word, a narrow current)
+
+# Block RAM model: each memory as yosys synth_xilinx maps it (it gives the BRAM of every core
+# benchmarks/accel_resources.py synthesized for pynq-z2 and kv260 exactly, but one it overestimates)
+RAMB18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))   # depth x width
+LUTRAM_MAX_BITS = 4096         # smaller memories, and any up to 64 deep, go to LUT RAM
+GLUE_BRAM36 = 2.0              # the weight loader
+
+
+def memory_bram36(depth, width):
+    """36 Kb block RAMs (an 18 Kb one counts 0.5) of a ``depth`` x ``width`` memory: none in LUT
+    RAM (:data:`LUTRAM_MAX_BITS`), else the fewest 18 Kb blocks of one shape."""
+    if depth <= 64 or depth * width <= LUTRAM_MAX_BITS:
+        return 0.0
+    return min(-(-depth // d) * -(-width // w) for d, w in RAMB18_SHAPES) / 2
 WORD_DEFAULT = 32   # the width of every layer unless chosen per layer: a lane ~40 % smaller than at 64
 WORD_AUTO = "auto"  # auto_lanes chooses each layer's width with its lanes
 
@@ -104,14 +118,16 @@ def parse_word(text):
 def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
     """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer). LUTs: the
     model above, fitted to per-core yosys figures (the largest per-lane cost measured, so the
-    estimate errs high: 1.02x the yosys figure of scnn5-mnist's pynq-z2 ``auto`` build); BRAM: one mask RAM per lane, the value memory, a line buffer over 4 Kb, the frame FIFOs."""
+    estimate errs high: 1.02x the yosys figure of scnn5-mnist's pynq-z2 ``auto`` build); BRAM:
+    every lane's memories (:func:`~dualspike.rtl.blocks.sparsity_lane.lane_memories`) and the frame
+    FIFOs by :func:`memory_bram36`, and the weight loader."""
     from .blocks.pixel_buffers import pixel_buffers
+    from .blocks.sparsity_lane import lane_memories
     from .chain import frame_fifo_depth
     from .weight_image import core_geometry
-    luts, bram = GLUE_LUTS, 0.0
+    luts, bram = GLUE_LUTS, GLUE_BRAM36
     for i, (ls, L, cap, w) in enumerate(zip(spec.layers, lanes, capacities, build_words(spec, word))):
-        geo = core_geometry(spec, i, 1, word=w, tmax=t_max)
-        c, _, wd = geo.in_shape
+        geo = core_geometry(spec, i, L, word=w, tmax=t_max, value_depth=max(1, -(-cap // L)))
         window_bits = geo.r * (1 if geo.static else geo.tmax)
         luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * (lane_luts(ls.kind, w, geo.static) + LANE_CTRL_LUTS)
         out_bits = ls.out_channels * (32 if geo.readout else t_max)
@@ -122,14 +138,8 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
             luts += BLANK_LUTS + (BLANK_LUTS_PER_BIT * out_bits if nb > 2 else 0)
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
-            # the frame FIFO: block RAMs of 512 x 36 bits (18 Kb) for T·Co data bits + last
-            bram += -(-frame_fifo_depth(spec, i) // 512) * -(-(t_max * ls.out_channels + 1) // 36) / 2
-        mask_bits = ls.out_channels * geo.nw * w
-        bram += max(L, 1) * max(1, -(-mask_bits // L // 36864))     # one mask RAM per lane
-        bram += max(1, -(-cap * ls.wbits // 36864)) if L <= 4 else L * 0.5
-        if ls.kind == "conv":
-            lb_bits = (2 * wd + 3) * t_max * c
-            bram += 0 if lb_bits < 4096 else -(-lb_bits // 36864)
+            bram += memory_bram36(frame_fifo_depth(spec, i), t_max * ls.out_channels + 1)   # T·Co data bits + last
+        bram += L * sum(memory_bram36(d, wd) for d, wd in lane_memories(geo))
     return {"luts": int(luts), "bram36": float(bram)}
 
 

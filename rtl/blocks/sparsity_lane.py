@@ -76,8 +76,21 @@ def LANE_LATENCY(geo):
 
 
 def fifo_depth(geo):
+    """Entries of the lane's FIFO: every window word of :data:`IN_FLIGHT` units, rounded up to a power of 2."""
     need = IN_FLIGHT * geo.npass * geo.nw + 2
     return 1 << _bits(need)
+
+
+def entry_width(geo):
+    """Bits of one FIFO entry: ``[one | tag | p | base | mask | x]``."""
+    return 2 * geo.word + geo.base_w + _bits(geo.npass) + TAG_BITS + 1
+
+
+def lane_memories(geo):
+    """``(depth, width)`` of a lane's memories that can map to block RAM: the entry FIFO, the mask
+    RAM (``[base | mask]``) and the value RAM (bias and threshold hold one word per group)."""
+    return ((fifo_depth(geo), entry_width(geo)), (geo.groups * geo.nw, geo.word + geo.base_w),
+            (geo.value_depth, geo.wbits))
 
 
 @block
@@ -105,7 +118,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     STATIC = geo.static
     MASKW = (1 << W) - 1
     FD = fifo_depth(geo)
-    EW = 2 * W + BW + PB + TAG_BITS + 1      # [one | tag | p | base | mask | x]
+    EW = entry_width(geo)                    # [one | tag | p | base | mask | x]
     for name, sig, want in (("s2_word", s2_word, W), ("s2_p", s2_p, PB), ("ts", ts, TB),
                             ("s2_par", s2_par, TAG_BITS), ("ppar", ppar, TAG_BITS)):
         if len(sig) != want:

@@ -7,7 +7,7 @@ from dualspike.model import random_model
 from dualspike.rtl.chain import FIFO_MIN_DEPTH, frame_fifo_depth
 from dualspike.rtl.generate import (LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, STATIC_LANE_SAVING, _sample_inputs,
                                     auto_lanes, default_capacities, estimate_resources, fits, generate,
-                                    lane_choices)
+                                    lane_choices, memory_bram36)
 from dualspike.spec import builtin
 
 SPEC = builtin("scnn5-mnist")
@@ -86,3 +86,18 @@ def test_frame_fifos_fill_a_block_ram_and_hold_a_frame():
     assert frame_fifo_depth(SPEC, 0, fifo_max=64) == 64
     base = estimate_resources(SPEC, [1] * 5, CAPS, 4, 32)["bram36"]
     assert base >= sum(-(-(4 * ls.out_channels + 1) // 36) / 2 for ls in SPEC.layers[:4])    # FIFO BRAMs counted
+
+
+@pytest.mark.parametrize("depth,width,bram36", [
+    (256, 79, 1.5),     # a 32-bit lane's entry FIFO: three 512 x 36 blocks
+    (128, 142, 2.0),    # a 64-bit lane's: four
+    (72, 42, 0.0),      # a mask RAM of 3,024 bits: LUT RAM
+    (64, 200, 0.0),     # at most 64 deep: LUT RAM
+    (144, 42, 1.0),     # two 512 x 36 blocks
+    (558, 42, 1.5),     # three 1K x 18
+    (8928, 4, 1.5),     # three 4K x 4
+    (1152, 4, 0.5),     # one 4K x 4
+])
+def test_memory_bram36_counts_18kb_blocks_of_one_shape(depth, width, bram36):
+    """The shapes of scnn5-mnist's lane memories whose block RAMs yosys reported (pynq-z2, kv260)."""
+    assert memory_bram36(depth, width) == bram36
