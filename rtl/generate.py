@@ -69,6 +69,9 @@ LANE_LUTS = {64: {"conv": 830, "fc": 940},   # per mask word width: detector, va
                                              # of scnn5's cores synthesized whole at the auto lanes)
 STATIC_LANE_SAVING = 115   # a static first layer's lane (one small window word, a narrow current)
 
+WORD_DEFAULT = 32   # the width of every layer unless chosen per layer: a lane ~40 % smaller than at 64
+WORD_AUTO = "auto"  # auto_lanes chooses each layer's width with its lanes
+
 # Block RAM model: each memory as yosys synth_xilinx maps it (it gives the BRAM of every core
 # benchmarks/accel_resources.py synthesized for pynq-z2 and kv260 exactly, but one it overestimates)
 RAMB18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))   # depth x width
@@ -82,8 +85,6 @@ def memory_bram36(depth, width):
     if depth <= 64 or depth * width <= LUTRAM_MAX_BITS:
         return 0.0
     return min(-(-depth // d) * -(-width // w) for d, w in RAMB18_SHAPES) / 2
-WORD_DEFAULT = 32   # the width of every layer unless chosen per layer: a lane ~40 % smaller than at 64
-WORD_AUTO = "auto"  # auto_lanes chooses each layer's width with its lanes
 
 
 def lane_luts(kind, word, static=False):
