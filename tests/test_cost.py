@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from dualspike.golden.cost import (DRAIN, IN_FLIGHT, LAND, WINDOW_GAP, channel_work, lane_order, layer_bounds,
-                                   layer_cycles,
-                                  scan_cycles)
+                                   layer_cycles, scan_cycles)
 from dualspike.spec import LayerSpec, ModelSpec
 
 

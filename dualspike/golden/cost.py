@@ -187,15 +187,19 @@ def layer_bounds(pairs, lanes, T, static, scan, order=None):
     p, groups, lane = _units(pairs, lanes, T, static, order)
     n, hw = p.shape[1], p.shape[2] * p.shape[3]
     words = np.asarray(scan, dtype=np.int64).reshape(n, hw)
-    blank = words == 0
-    computed = ~blank
-    first = blank.argmax(axis=1)
-    computed[np.arange(n)[blank.any(axis=1)], first[blank.any(axis=1)]] = True
+    computed = ~emitted_pixels(words == 0)
     keep = np.repeat(computed, groups, axis=1)[..., None]
     pure = p.sum(axis=0).reshape(n, hw * groups, lanes)
     reads = (np.maximum(words, 1) * groups + WINDOW_GAP) * computed
     return LayerBounds((pure * keep).sum(axis=1).max(axis=1), (lane * keep).sum(axis=1).max(axis=1),
                        reads.sum(axis=1) - WINDOW_GAP)
+
+
+def emitted_pixels(blank):
+    """Of the blank pixels ``blank`` ``[N, P]``, those a conv core emits from its cache: every one
+    after the frame's first, which the lanes compute."""
+    blank = np.asarray(blank, dtype=bool)
+    return blank & (np.cumsum(blank, axis=1) > 1)
 
 
 def engine_schedule(lane, reads, groups, blank=None):
@@ -211,15 +215,14 @@ def engine_schedule(lane, reads, groups, blank=None):
     r = np.zeros(n, dtype=np.int64)                         # last read, or the last emission
     end = np.zeros(n, dtype=np.int64)                       # the last busy cycle so far
     idle = np.zeros(n, dtype=np.int64)                      # cycles before ``end`` with busy low
-    seen = np.zeros(n, dtype=bool)                          # the frame's first blank pixel started
+    blank = np.zeros((n, k_units // groups), dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
+    cached = emitted_pixels(blank)
     emitted = np.zeros(n, dtype=bool)                       # the previous pixel was emitted
     first = np.zeros(n, dtype=bool)                         # ... was the frame's first blank one
     for px in range(k_units // groups):
-        skip = blank[:, px] & seen if blank is not None else np.zeros(n, dtype=bool)
+        skip = cached[:, px]
         was_first = first
-        if blank is not None:
-            first = blank[:, px] & ~seen
-            seen |= blank[:, px]
+        first = blank[:, px] & ~skip
         # after an emission the window comes WINDOW_GAP cycles later; busy is low until then
         # (and on a scan's start cycle)
         idle += np.where(emitted, np.where(skip, WINDOW_GAP - 1, WINDOW_GAP), 0)

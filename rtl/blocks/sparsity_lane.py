@@ -117,8 +117,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     PB, TB, GA, GB = _bits(geo.npass), _bits(geo.tmax), _bits(G), len(pg)
     STATIC = geo.static
     MASKW = (1 << W) - 1
-    FD = fifo_depth(geo)
-    EW = entry_width(geo)                    # [one | tag | p | base | mask | x]
+    (FD, EW), (MD, _), (VD, _) = lane_memories(geo)   # entry FIFO [one | tag | p | base | mask | x], masks, values
     for name, sig, want in (("s2_word", s2_word, W), ("s2_p", s2_p, PB), ("ts", ts, TB),
                             ("s2_par", s2_par, TAG_BITS), ("ppar", ppar, TAG_BITS)):
         if len(sig) != want:
@@ -128,7 +127,6 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     masks, values, biases, thrs = image if image is not None else ([], [], [], [])
 
     # ---- memories (block RAM) -----------------------------------------------------------------
-    MD, VD = G * NW, geo.value_depth
     mmem = [Signal(intbv(masks[k] if k < len(masks) else 0)[W + BW:]) for k in range(MD)]
     vmem = [Signal(intbv(values[k] if k < len(values) else 0, min=-(1 << (WB - 1)), max=1 << (WB - 1)))
             for k in range(VD)]
