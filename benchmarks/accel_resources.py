@@ -83,13 +83,19 @@ def synth_file(path, top, family):
     return r
 
 
-def core_geo(spec, i, lanes, cap, tmax, word):
+def core_geo(spec, i, lanes, cap, tmax, word, fifo_ram=None):
     """Layer ``i``'s core geometry exactly as ``core_chain`` builds it."""
     from dualspike.rtl.weight_image import core_geometry
-    return core_geometry(spec, i, lanes, word=word, tmax=tmax, value_depth=max(1, -(-cap // lanes)))
+    return core_geometry(spec, i, lanes, word=word, tmax=tmax, value_depth=max(1, -(-cap // lanes)),
+                         fifo_ram=fifo_ram)
 
 
-def synth_core(spec, i, lanes, cap, tmax, word, family, outdir):
+def variant_name(word, fifo_ram):
+    """A core variant as the tables show it: its mask word width, and its lane FIFOs' placement when set."""
+    return f"{word}" + (f", FIFOs {fifo_ram}" if fifo_ram else "")
+
+
+def synth_core(spec, i, lanes, cap, tmax, word, family, outdir, fifo_ram=None):
     from myhdl import Signal, block, intbv
 
     from dualspike.rtl.blocks.conv_core import conv_core, conv_core_for, core_ports
@@ -97,14 +103,14 @@ def synth_core(spec, i, lanes, cap, tmax, word, family, outdir):
     kind = spec.layers[i].kind
     # the factory checks the layer kind; the build's value depth comes from the capacity
     (conv_core_for if kind == "conv" else fc_core_for)(spec, i, lanes, tmax=tmax)
-    geo = core_geo(spec, i, lanes, cap, tmax, word)
+    geo = core_geo(spec, i, lanes, cap, tmax, word, fifo_ram)
     core = conv_core if kind == "conv" else fc_core
 
     @block
     def layer_core(glbl, s, m, wport, T, busy, pairs):
         return core(glbl, s, m, wport, T, busy, geo=geo, images=None, pairs=pairs)
 
-    name = f"core{i}_L{lanes}_W{word}"
+    name = f"core{i}_L{lanes}_W{word}" + (f"_{fifo_ram}" if fifo_ram else "")
     p = core_ports(geo)
     path = convert(layer_core(*p, Signal(intbv(0)[32:])), outdir, name)
     return synth_file(path, name, family)
@@ -213,6 +219,8 @@ def main(argv=None):
     ap.add_argument("--fc-points", default="1,2", help="two lane counts synthesized per fc core")
     ap.add_argument("--sim-lanes", default=None, help="simulated build lanes (default dualspike.demo.sim_lanes)")
     ap.add_argument("--auto-lanes", default=None, help="skip auto_lanes and use these (comma-separated)")
+    ap.add_argument("--fifo-ram", default="tool",
+                    help="with --auto-lanes: the lane FIFOs' placement (tool, block, distributed, or per layer)")
     ap.add_argument("--fit-only", action="store_true",
                     help="evaluate the fit at the auto lanes instead of synthesizing those cores whole")
     ap.add_argument("--no-glue", action="store_true", help="skip the glue syntheses")
@@ -226,7 +234,7 @@ def main(argv=None):
     from dualspike.accel import BOARDS
     from dualspike.demo import sim_lanes, step_board_allocation
     from dualspike.rtl.generate import (LUT_BUDGET, BRAM_BUDGET, WORD_AUTO, build_words, default_capacities,
-                                        estimate_resources, parse_word)
+                                        estimate_resources, layer_fifo_rams, parse_fifo_ram, parse_word)
     word = parse_word(args.word)
 
     t_start = time.time()
@@ -243,18 +251,21 @@ def main(argv=None):
     if args.auto_lanes:
         auto = [int(v) for v in args.auto_lanes.split(",")]
         auto_words = build_words(spec, word)
+        auto_fifo = layer_fifo_rams(parse_fifo_ram(args.fifo_ram), nl)
         auto_src = "given with --auto-lanes"
     else:
         from dualspike.data import default_mnist, spread
         x = spread(default_mnist("test")[0], 64) if spec.input_shape == (1, 28, 28) else None
-        auto, auto_words, _, _ = step_board_allocation(model, args.board, x, word)
+        auto, auto_words, auto_fifo, _, _ = step_board_allocation(model, args.board, x, word)
         auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]
     sim_words = build_words(spec, WORD_AUTO)             # generate() with explicit lanes
     words = {"auto": tuple(auto_words), "sim": sim_words}
+    fifos = {"auto": tuple(auto_fifo), "sim": (None,) * nl}
+    variants = {b: list(zip(words[b], fifos[b])) for b in words}
     print(f"{args.model} on {args.board} ({family}): capacities {caps}, auto lanes {auto} (mask words "
-          f"{list(auto_words)}), sim lanes {sim} ({list(sim_words)})", flush=True)
+          f"{list(auto_words)}, lane FIFOs {list(auto_fifo)}), sim lanes {sim} ({list(sim_words)})", flush=True)
 
     # ---- cores: one per layer and mask word width a build uses ---------------------------------
     cores = []
@@ -263,17 +274,17 @@ def main(argv=None):
         pts = sorted({min(p, ls.out_channels) for p in pts})
         if len(pts) != 2:
             raise SystemExit(f"layer {i}: need two distinct lane counts, got {pts}")
-        for w in sorted({auto_words[i], sim_words[i]}):
+        for w, st in sorted({variants["auto"][i], variants["sim"][i]}, key=str):
             meas = {}
             for L in pts:
-                print(f"layer {i} ({ls.kind}, Co {ls.out_channels}, cap {caps[i]}, {w}-bit words): {L} lanes",
-                      flush=True)
-                meas[L] = synth_core(spec, i, L, caps[i], tmax, w, family, outdir)
+                print(f"layer {i} ({ls.kind}, Co {ls.out_channels}, cap {caps[i]}, {variant_name(w, st)}): "
+                      f"{L} lanes", flush=True)
+                meas[L] = synth_core(spec, i, L, caps[i], tmax, w, family, outdir, st)
             cores.append({"layer": i, "kind": ls.kind, "co": ls.out_channels, "cap": caps[i], "word": w,
-                          "points": meas, "coef": fit(meas)})
+                          "fifo_ram": st, "points": meas, "coef": fit(meas)})
 
     def core_of(build, i):
-        return next(c for c in cores if c["layer"] == i and c["word"] == words[build][i])
+        return next(c for c in cores if c["layer"] == i and (c["word"], c["fifo_ram"]) == variants[build][i])
 
     # ---- the auto build's cores, synthesized whole at their lanes ---------------------------------
     if not args.fit_only:
@@ -281,7 +292,7 @@ def main(argv=None):
             c = core_of("auto", i)
             if La not in c["points"]:
                 print(f"layer {i}: the auto build's core, {La} lanes", flush=True)
-                c["points"][La] = synth_core(spec, i, La, c["cap"], tmax, c["word"], family, outdir)
+                c["points"][La] = synth_core(spec, i, La, c["cap"], tmax, c["word"], family, outdir, c["fifo_ram"])
 
     # ---- glue --------------------------------------------------------------------------------
     glue = {"auto": [], "sim": []}
@@ -311,7 +322,7 @@ def main(argv=None):
                 tot[k] += v[k]
         gl = {k: float(sum(r[k] for _, r in glue[build])) for k in KEYS + ("dsp",)}
         total = {k: tot[k] + gl[k] for k in tot}
-        est = estimate_resources(spec, lanes, caps, tmax, words[build])
+        est = estimate_resources(spec, lanes, caps, tmax, words[build], fifos[build], family)
         builds[build] = {"words": words[build], "lanes": lanes, "per": per, "cores": tot, "glue": gl, "total": total, "est": est}
 
     # ---- write -------------------------------------------------------------------------------
@@ -330,13 +341,15 @@ def main(argv=None):
             "counter) and synthesized alone at two lane counts (LUT/FF/BRAM = a + b·lanes through the "
             "two points) and at the auto build's lanes; a build's core is the measurement at its lanes, "
             "or the fit where there is none.", "",
-            f"Builds: **auto** = lanes {auto}, mask words {list(auto_words)} bits ({auto_src}); **sim** = "
+            f"Builds: **auto** = lanes {auto}, mask words {list(auto_words)} bits, lane FIFOs "
+            f"{[st or 'tool' for st in auto_fifo]} ({auto_src}); **sim** = "
             f"lanes {sim}, mask words {list(sim_words)} (`dualspike.demo.sim_lanes`, the simulated build).", "",
             "## Per layer: measured points and fit", ""]
     rows = []
     for c in cores:
         for L, r in sorted(c["points"].items()):
-            rows.append((c["layer"], c["kind"], c["co"], c["cap"], c["word"], L, r["luts"], r["lutram_luts"], r["ffs"],
+            rows.append((c["layer"], c["kind"], c["co"], c["cap"], variant_name(c["word"], c["fifo_ram"]), L,
+                         r["luts"], r["lutram_luts"], r["ffs"],
                          _f(r["bram36"], 1), r["dsp"], r["depth"], r["seconds"]))
     lines = head + markdown_table(["layer", "kind", "Co", "capacity", "word:", "lanes:", "LUT:", "of which LUTRAM:",
                                    "FF:", "BRAM36:", "DSP:", "LUT levels:", "yosys s:"], rows)
@@ -345,8 +358,9 @@ def main(argv=None):
         i, cf = c["layer"], c["coef"]
         va, ha = builds["auto"]["per"][i]
         vs = builds["sim"]["per"][i][0]
-        in_auto, in_sim = c["word"] == auto_words[i], c["word"] == sim_words[i]
-        rows.append((i, c["kind"], c["word"], _f(cf["luts"][0]), _f(cf["luts"][1]), _f(cf["ffs"][0]),
+        var = (c["word"], c["fifo_ram"])
+        in_auto, in_sim = var == variants["auto"][i], var == variants["sim"][i]
+        rows.append((i, c["kind"], variant_name(*var), _f(cf["luts"][0]), _f(cf["luts"][1]), _f(cf["ffs"][0]),
                      _f(cf["ffs"][1]), _f(cf["bram36"][0], 2), _f(cf["bram36"][1], 2),
                      *((auto[i], f"{_f(va['luts'])} ({ha})", _f(va["bram36"], 1)) if in_auto else ("—",) * 3),
                      *((sim[i], _f(vs["luts"]), _f(vs["bram36"], 1)) if in_sim else ("—",) * 3)))
@@ -419,21 +433,21 @@ def main(argv=None):
     with open(stem + ".csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["section", "build", "layer", "kind", "lanes", "source", "luts", "ffs", "bram36", "dsp", "depth",
-                    "word"])
+                    "word", "fifo_ram"])
         for c in cores:
             for L, r in sorted(c["points"].items()):
                 w.writerow(["core", "", c["layer"], c["kind"], L, "yosys", r["luts"], r["ffs"], r["bram36"], r["dsp"],
-                            r["depth"], c["word"]])
+                            r["depth"], c["word"], c["fifo_ram"] or ""])
             cf = c["coef"]
             w.writerow(["fit_a", "", c["layer"], c["kind"], "", "fit", *(round(cf[k][0], 2) for k in KEYS + ("dsp",)),
-                        "", c["word"]])
+                        "", c["word"], c["fifo_ram"] or ""])
             w.writerow(["fit_b_per_lane", "", c["layer"], c["kind"], "", "fit",
-                        *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), "", c["word"]])
+                        *(round(cf[k][1], 2) for k in KEYS + ("dsp",)), "", c["word"], c["fifo_ram"] or ""])
         for build in builds:
             b = builds[build]
             for i, (L, (v, how)) in enumerate(zip(b["lanes"], b["per"])):
                 w.writerow(["core_at_build", build, i, spec.layers[i].kind, L, how,
-                            *(round(v[k], 1) for k in KEYS + ("dsp",)), "", b["words"][i]])
+                            *(round(v[k], 1) for k in KEYS + ("dsp",)), "", b["words"][i], fifos[build][i] or ""])
             for what, r in glue[build]:
                 w.writerow(["glue", build, "", what, "", "yosys", r["luts"], r["ffs"], r["bram36"], r["dsp"],
                             r["depth"]])

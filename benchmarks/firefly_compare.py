@@ -29,7 +29,7 @@ def same_board(model_file, base):
     path = model_file if os.path.isabs(model_file) or os.path.exists(model_file) else \
         os.path.join(base, os.path.relpath(model_file, os.path.basename(base)))
     model = bitmap.load(path)
-    lanes, words, prof = auto_lanes(model, "kv260", spread(default_mnist("test")[0], 64))
+    lanes, words, prof, _ = auto_lanes(model, "kv260", spread(default_mnist("test")[0], 64))
     return lanes, prof.frame_cycles(lanes, words)
 
 

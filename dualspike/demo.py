@@ -54,13 +54,15 @@ def step_build(model, out, board, lanes, x=None):
 
 
 def step_board_allocation(model, board, x, word=None):
-    """Lanes, mask word widths and channel orders the generator's ``auto`` picks for ``board``
-    (``word``: fixed widths, default the generator's per-layer choice) and its area estimate (no
-    build): ``(lanes, words, estimate, orders)``."""
+    """Lanes, mask word widths, lane-FIFO placement and channel orders the generator's ``auto``
+    picks for ``board`` (``word``: fixed widths, default the generator's per-layer choice) and its
+    area estimate (no build): ``(lanes, words, fifo_ram, estimate, orders)``."""
+    from .accel import BOARDS
     from .rtl.generate import WORD_AUTO, auto_lanes, default_capacities, estimate_resources
-    lanes, words, prof = auto_lanes(model, board, x, word=word or WORD_AUTO)
-    return lanes, words, estimate_resources(model.spec, lanes, default_capacities(model.spec, board),
-                                            model.spec.T, words), prof.orders(lanes)
+    lanes, words, prof, fifo_ram = auto_lanes(model, board, x, word=word or WORD_AUTO)
+    return lanes, words, fifo_ram, estimate_resources(model.spec, lanes, default_capacities(model.spec, board),
+                                                      model.spec.T, words, fifo_ram,
+                                                      BOARDS[board]["family"]), prof.orders(lanes)
 
 
 def step_rtl_sim(model, desc, out, x, batch=100, log=print):
@@ -156,7 +158,8 @@ def markdown(r):
              f"{r['test_frames']} digits |",
              f"| simulated build: pair bound, utilization | {r['cost_model']['pair_bound']:.0f}, "
              f"{r['cost_model']['utilization']:.2f} | golden statistics |",
-             f"| board build (`auto`): lanes, mask word bits | {ba['lanes']}, {ba['word']} | "
+             f"| board build (`auto`): lanes, mask word bits, lane FIFOs | {ba['lanes']}, {ba['word']}, "
+             f"{[st or 'tool' for st in ba.get('fifo_ram', [None] * len(ba['lanes']))]} | "
              f"rtl.generate.auto_lanes for {r['board']} |",
              f"| board build: cycles per frame, utilization | {ba['frame_cycles']:.0f}, {ba['utilization']:.2f} | "
              f"cost model (checked against the simulated build above) |",
@@ -195,7 +198,8 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
     log("building the accelerator for simulation …")
     desc = step_build(model, out, board, sim_lanes(model.spec), x=spread(x, 64))
     g = golden.run(model, x, lanes=list(desc.lanes), word=desc.word)
-    board_lanes, board_words, estimate, board_orders = step_board_allocation(model, board, spread(x, 64))
+    board_lanes, board_words, board_fifo_ram, estimate, board_orders = step_board_allocation(model, board,
+                                                                                            spread(x, 64))
     gb = golden.run(model, spread(x, 200), lanes=board_lanes, word=board_words, order=board_orders).stats.summary()
     log(f"running {rtl_frames} digits on rtl-sim …")
     pick = spread_index(len(x), rtl_frames)
@@ -219,7 +223,8 @@ def run_demo(out="demo-out", board="pynq-z2", full=False, pretrained=False, epoc
         "layers": [dict(kind=ls.kind, lanes=L, spike_density=l["spike_density"], pairs=l["pairs"], cycles=l["cycles"])
                    for ls, L, l in zip(model.spec.layers, desc.lanes, summary["layers"])],
         "cost_model": {k: summary[k] for k in ("frame_cycles", "pair_bound", "utilization")},
-        "board_allocation": {"lanes": board_lanes, "word": list(board_words), "frame_cycles": gb["frame_cycles"],
+        "board_allocation": {"lanes": board_lanes, "word": list(board_words), "fifo_ram": list(board_fifo_ram),
+                             "frame_cycles": gb["frame_cycles"],
                              "pair_bound": gb["pair_bound"], "utilization": gb["utilization"],
                              "fps_at_fclk": desc.fclk_mhz * 1e6 / gb["frame_cycles"],
                              "resources_estimate": estimate},

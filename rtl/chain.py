@@ -181,7 +181,8 @@ def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
     for i, ls in enumerate(spec.layers):
         L, cap = int(cfg.lanes[i]), int(cfg.capacities[i])
         geo = core_geometry(spec, i, L, word=words[i], tmax=tmax, value_depth=max(1, -(-cap // L)),
-                            order=cfg.order[i] if cfg.order else None)
+                            order=cfg.order[i] if cfg.order else None,
+                            fifo_ram=cfg.fifo_ram[i] if cfg.fifo_ram else None)
         images = lane_images(spec, i, geo, cfg.model) if cfg.model is not None else None
         wport = weight_port_for(geo)
         insts.append(port_fanout(bus, wport, i, len(wport.addr), len(wport.data)))

@@ -42,22 +42,25 @@ def cmd_build(args):
     from dualspike.accel import BOARDS
     from dualspike.model import random_model
 
-    from .generate import auto_lanes, default_capacities, generate, parse_word
+    from .generate import auto_lanes, default_capacities, generate, parse_fifo_ram, parse_word
     spec, model = _source(args.source)
     if args.bake and model is None:
         raise SystemExit("--bake needs a model (.dsm, pretrained or random:<name>), not a bare spec")
     caps = _capacities(args.capacity, spec, model) or default_capacities(spec, args.board)
     stats_model = model or random_model(spec, 0.06, 0)
     word = parse_word(args.word)
+    fifo_ram = parse_fifo_ram(args.fifo_ram)
     order = None
-    if args.lanes == "auto":                    # lanes, mask word widths and channel orders from the model
-        lanes, word, prof = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=word)
+    if args.lanes == "auto":    # lanes, mask word widths, FIFO placement and channel orders from the model
+        lanes, word, prof, chosen = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=word)
         order = prof.orders(lanes)
+        fifo_ram = chosen if fifo_ram == "auto" else fifo_ram
     else:
         lanes = [int(v) for v in args.lanes.split(",")]
     desc = generate(spec, args.output, board=args.board, lanes=lanes, model=model if args.bake else None,
                     bake=args.bake, t_max=args.t_max, capacities=caps,
-                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=word, order=order)
+                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=word, order=order,
+                    fifo_ram=fifo_ram)
     v = os.path.join(args.output, "dualspike_top.v")
     print(f"wrote {v} ({os.path.getsize(v)} bytes) and {os.path.join(args.output, 'dualspike_top.json')}")
     print(json.dumps({"board": desc.board, "lanes": list(desc.lanes), "capacities": list(desc.capacities),
@@ -106,6 +109,9 @@ def register(subparsers):
                    help=f"mask word width of the cores: 'auto' (default: chosen per layer with --lanes auto, "
                         f"else {WORD_DEFAULT}), {widths}, or comma-separated widths per layer "
                         "(32 = smaller lanes, longer scans)")
+    p.add_argument("--fifo-ram", default="auto",
+                   help="where the lanes' entry FIFOs go: 'auto' (default: chosen with --lanes auto, else the "
+                        "tool's choice), tool, block, distributed (LUT RAM), or comma-separated per layer")
     p.add_argument("--fclk", type=float, default=None, help="fabric clock in MHz for the description")
     p.add_argument("--chain", default="cores", help=__import__("argparse").SUPPRESS)
     p.add_argument("--sim", type=int, default=0, metavar="N", help="then run N frames in Verilator vs golden")

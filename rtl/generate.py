@@ -11,10 +11,11 @@ the board's LUT and BRAM budget, and (``word="auto"``, the default) each core's 
 ``capacities`` (non-zero weights per layer the value memories hold) default to the dense count
 when it fits the board, so any retrained model of the same shape loads at run time.
 """
+import itertools
 import os
 import subprocess
 import tempfile
-from typing import List, NamedTuple, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from dualspike.golden.cost import (channel_work, lane_order, layer_bounds, layer
                                    scan_cycles)
 from dualspike.golden.encode import encode
 from dualspike.golden.layers import receptive_field_matrix
+
+from .weight_image import RAM_STYLES, core_geometry
 
 MODULE = "dualspike_top"
 LUT_BUDGET, BRAM_BUDGET = 0.70, 0.80
@@ -69,6 +72,8 @@ LANE_LUTS = {64: {"conv": 830, "fc": 940},   # per mask word width: detector, va
                                              # of scnn5's cores synthesized whole at the auto lanes)
 STATIC_LANE_SAVING = 115   # a static first layer's lane (one small window word, a narrow current)
 
+FIFO_CHOICES = 6   # auto_lanes tries LUT RAM for the lane FIFOs of up to this many layers (2^6 placements)
+
 WORD_DEFAULT = 32   # the width of every layer unless chosen per layer: a lane ~40 % smaller than at 64
 WORD_AUTO = "auto"  # auto_lanes chooses each layer's width with its lanes
 
@@ -79,12 +84,28 @@ LUTRAM_MAX_BITS = 4096         # smaller memories, and any up to 64 deep, go to 
 GLUE_BRAM36 = 2.0              # the weight loader
 
 
-def memory_bram36(depth, width):
+# LUT RAM as yosys maps a simple dual-port memory: per family, (bits per primitive at 32 and at 64
+# deep, LUTs per primitive): xc7 RAM32M / RAM64M (4 LUTs), xcup RAM32M16 / RAM64M8 (8 LUTs)
+LUTRAM_PRIMITIVES = {"xc7": ((6, 3), 4), "xcup": ((14, 7), 8)}
+
+
+def memory_bram36(depth, width, style=None):
     """36 Kb block RAMs (an 18 Kb one counts 0.5) of a ``depth`` x ``width`` memory: none in LUT
-    RAM (:data:`LUTRAM_MAX_BITS`), else the fewest 18 Kb blocks of one shape."""
-    if depth <= 64 or depth * width <= LUTRAM_MAX_BITS:
+    RAM (``style`` ``"distributed"``, or the tool's choice for a small one: :data:`LUTRAM_MAX_BITS`),
+    else the fewest 18 Kb blocks of one shape."""
+    if style == "distributed" or (style is None and (depth <= 64 or depth * width <= LUTRAM_MAX_BITS)):
         return 0.0
     return min(-(-depth // d) * -(-width // w) for d, w in RAMB18_SHAPES) / 2
+
+
+def lutram_luts(depth, width, family="xc7"):
+    """LUTs of a ``depth`` x ``width`` memory placed in LUT RAM (``style="distributed"``): 64-deep
+    primitives (32-deep when it is that shallow), a read multiplexer of one LUT per bit for every
+    3 primitives after the first in depth, and one write decoder per primitive row."""
+    (bits32, bits64), luts = LUTRAM_PRIMITIVES[family]
+    rows = -(-depth // 64)
+    cols = -(-width // (bits32 if depth <= 32 else bits64))
+    return rows * cols * luts + width * -(-(rows - 1) // 3) + rows
 
 
 def lane_luts(kind, word, static=False):
@@ -116,19 +137,45 @@ def parse_word(text):
     return ws[0] if len(ws) == 1 else ws
 
 
-def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
-    """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer). LUTs: the
+def layer_fifo_rams(fifo_ram, n):
+    """The lanes' entry-FIFO placement per layer as a tuple of ``n`` styles
+    (:data:`~dualspike.rtl.weight_image.RAM_STYLES`): one for every layer or one per layer."""
+    styles = (fifo_ram,) * n if fifo_ram in RAM_STYLES else fifo_ram
+    if not isinstance(styles, (list, tuple)) or len(styles) != n or any(st not in RAM_STYLES for st in styles):
+        raise SpecError(f"fifo_ram = {fifo_ram!r}: give one of {', '.join(map(repr, RAM_STYLES))} or one per "
+                        f"layer ({n} layers)")
+    return tuple(styles)
+
+
+def parse_fifo_ram(text):
+    """A ``--fifo-ram`` option: ``'auto'``, or one placement (``tool``, ``block``, ``distributed``)
+    for every layer or comma-separated ones per layer."""
+    if text == "auto":
+        return text
+    names = {"tool": None, "block": "block", "distributed": "distributed"}
+    try:
+        styles = [names[v] for v in text.split(",")]
+    except KeyError:
+        raise SpecError(f"--fifo-ram {text}: give 'auto' or {', '.join(names)} (one, or one per layer)")
+    return styles[0] if len(styles) == 1 else styles
+
+
+def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT, fifo_ram=None, family="xc7"):
+    """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer; ``fifo_ram``:
+    the lanes' entry-FIFO placement, one or one per layer; ``family`` of the device). LUTs: the
     model above, fitted to per-core yosys figures (the largest per-lane cost measured, so the
-    estimate errs high: 1.02x the yosys figure of scnn5-mnist's pynq-z2 ``auto`` build); BRAM:
-    every lane's memories (:func:`~dualspike.rtl.blocks.sparsity_lane.lane_memories`) and the frame
-    FIFOs by :func:`memory_bram36`, and the weight loader."""
+    estimate errs high: 1.02x the yosys figure of scnn5-mnist's pynq-z2 ``auto`` build), plus
+    :func:`lutram_luts` of every memory placed in LUT RAM; BRAM: every lane's memories
+    (:func:`~dualspike.rtl.blocks.sparsity_lane.lane_memories`) and the frame FIFOs by
+    :func:`memory_bram36`, and the weight loader."""
     from .blocks.pixel_buffers import pixel_buffers
     from .blocks.sparsity_lane import lane_memories
     from .chain import frame_fifo_depth
-    from .weight_image import core_geometry
     luts, bram = GLUE_LUTS, GLUE_BRAM36
+    styles = layer_fifo_rams(fifo_ram, len(spec.layers))
     for i, (ls, L, cap, w) in enumerate(zip(spec.layers, lanes, capacities, build_words(spec, word))):
-        geo = core_geometry(spec, i, L, word=w, tmax=t_max, value_depth=max(1, -(-cap // L)))
+        geo = core_geometry(spec, i, L, word=w, tmax=t_max, value_depth=max(1, -(-cap // L)),
+                            fifo_ram=styles[i])
         window_bits = geo.r * (1 if geo.static else geo.tmax)
         luts += CORE_LUTS + WINDOW_LUTS_PER_BIT * window_bits + L * (lane_luts(ls.kind, w, geo.static) + LANE_CTRL_LUTS)
         out_bits = ls.out_channels * (32 if geo.readout else t_max)
@@ -140,7 +187,9 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT):
         if i + 1 < len(spec.layers):
             luts += LINK_LUTS + t_max * ls.out_channels * (LINK_LUTS_PER_BIT + (POOL_LUTS_PER_BIT if ls.pool else 0))
             bram += memory_bram36(frame_fifo_depth(spec, i), t_max * ls.out_channels + 1)   # T·Co data bits + last
-        bram += L * sum(memory_bram36(d, wd) for d, wd in lane_memories(geo))
+        mems = lane_memories(geo)
+        bram += L * sum(memory_bram36(*m) for m in mems)
+        luts += L * sum(lutram_luts(d, wd, family) for d, wd, st in mems if st == "distributed")
     return {"luts": int(luts), "bram36": float(bram)}
 
 
@@ -221,11 +270,13 @@ def lane_choices(co):
 
 
 class Allocation(NamedTuple):
-    """What :func:`auto_lanes` chose: lanes and mask word width per layer, and the profile."""
+    """What :func:`auto_lanes` chose: lanes, mask word width and lane-FIFO placement per layer, and
+    the profile."""
 
     lanes: List[int]
     words: Tuple[int, ...]
     profile: PairProfile
+    fifo_ram: Tuple[Optional[str], ...]
 
 
 def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=WORD_AUTO):
@@ -236,8 +287,11 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
     layer's fixed ``word``) with their cycles (:meth:`PairProfile.engine_cycles` on ``x``). For a
     target interval ``C`` each layer takes, of the options within ``C``, the one with the fewest
     lane LUTs; the smallest ``C`` (of the cycle counts the options reach) whose allocation
-    :func:`fits` the board (:func:`estimate_resources`) wins. ``x``: sample inputs (default: 32 of
-    the spec's shape). If even one lane per layer does not fit, that is returned.
+    :func:`fits` the board (:func:`estimate_resources`) wins. Each allocation takes the placement of
+    the lanes' entry FIFOs (block RAM, or LUT RAM for some of the layers whose FIFOs hold the most
+    block RAM) with the fewest LUTs that fits: a board with LUTs to spare, such as the KV260, trades
+    them for block RAM and takes more lanes. ``x``: sample inputs (default: 32 of the spec's shape). If even one lane per layer does not
+    fit, that is returned.
     """
     spec = model.spec
     if x is None:
@@ -251,18 +305,40 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
               for w in widths[i] for L in lane_choices(ls.out_channels)]
              for i, ls in enumerate(spec.layers)]
 
+    from .blocks.sparsity_lane import lane_memories
+    family = BOARDS[board]["family"]
+
+    def placement(lanes, words):
+        """The lane-FIFO placement with the fewest LUTs that fits, or None: every choice of LUT RAM
+        for the (at most :data:`FIFO_CHOICES`) layers whose FIFOs hold the most block RAM."""
+        if estimate_resources(spec, lanes, caps, t_max, words)["luts"] > LUT_BUDGET * BOARDS[board]["luts"]:
+            return None                                   # LUT RAM only adds LUTs
+        fifo_bram = [lanes[i] * memory_bram36(*lane_memories(core_geometry(
+            spec, i, lanes[i], word=words[i], tmax=t_max))[0]) for i in range(n)]
+        movable = sorted((i for i in range(n) if fifo_bram[i]), key=lambda i: -fifo_bram[i])[:FIFO_CHOICES]
+        best = None
+        for k in range(len(movable) + 1):
+            for moved in itertools.combinations(movable, k):
+                styles = tuple("distributed" if i in moved else None for i in range(n))
+                est = estimate_resources(spec, lanes, caps, t_max, words, styles, family)
+                if fits(board, est) and (best is None or est["luts"] < best[0]):
+                    best = (est["luts"], styles)
+        return best and best[1]
+
     def allocation(limit):
         picks = [min((o for o in options if o[1] <= limit), default=None) for options in table]
         if any(p is None for p in picks):
             return None
         lanes, words = [p[2] for p in picks], tuple(p[3] for p in picks)
-        return (lanes, words) if fits(board, estimate_resources(spec, lanes, caps, t_max, words)) else None
+        styles = placement(lanes, words)
+        return None if styles is None else (lanes, words, styles)
 
+    n = len(spec.layers)
     for limit in sorted({o[1] for options in table for o in options}):
         found = allocation(limit)
         if found is not None:
-            return Allocation(found[0], found[1], prof)
-    return Allocation([1] * len(spec.layers), tuple(min(w) for w in widths), prof)
+            return Allocation(found[0], found[1], prof, found[2])
+    return Allocation([1] * n, tuple(min(w) for w in widths), prof, (None,) * n)
 
 
 def _sample_inputs(spec, n, seed=0):
@@ -302,7 +378,7 @@ def resolve_chain(chain):
 
 def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False, t_max=None,
              capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True, word=WORD_AUTO,
-             order="auto"):
+             order="auto", fifo_ram="auto"):
     """Write ``outdir/dualspike_top.v`` and ``outdir/dualspike_top.json``; return the description.
 
     ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — used by ``lanes="auto"``
@@ -314,6 +390,9 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     ``order``: the cores' channel order per layer (:attr:`AcceleratorDescription.order`; None: the
     model's), ``"balance"``: :meth:`PairProfile.orders` of the model (or the statistics model) on
     ``sample``, or ``"auto"`` (the default): ``"balance"`` when ``lanes="auto"``, else None.
+    ``fifo_ram``: where the lanes' entry FIFOs go, one style of
+    :data:`~dualspike.rtl.weight_image.RAM_STYLES` or one per layer, or ``"auto"`` (the default):
+    what :func:`auto_lanes` chose when ``lanes="auto"``, else the tool's choice (None).
     """
     from myhdl import Signal
 
@@ -345,7 +424,9 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     if isinstance(lanes, str):
         if lanes != "auto":
             raise SpecError(f"lanes = {lanes!r}: give a list of ints or 'auto'")
-        lanes, word, prof = auto_lanes(stats_model(), board, sample, caps, t_max, word=word)
+        lanes, word, prof, chosen = auto_lanes(stats_model(), board, sample, caps, t_max, word=word)
+        fifo_ram = chosen if fifo_ram == "auto" else fifo_ram
+    fifo_ram = layer_fifo_rams(None if fifo_ram == "auto" else fifo_ram, len(spec.layers))
     words = build_words(spec, word)
     lanes = [int(v) for v in lanes]
     if len(lanes) != len(spec.layers) or any(not 1 <= L <= ls.out_channels for L, ls in zip(lanes, spec.layers)):
@@ -358,7 +439,8 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
         order = prof.orders(lanes)
     order = channel_orders(spec, order)
     cfg = TopConfig(spec, tuple(lanes), tuple(caps), t_max, resolve_chain(chain),
-                    model if bake else None, word=words, extra={"fifo": bool(fifos)}, order=order)
+                    model if bake else None, word=words, extra={"fifo": bool(fifos)}, order=order,
+                    fifo_ram=fifo_ram)
     os.makedirs(outdir, exist_ok=True)
     top = accelerator_top(Signal(bool(0)), Signal(bool(0)), AxiStream(64), AxiStream(32), AxiLite(12), cfg)
     with tempfile.TemporaryDirectory() as tmp:
@@ -372,7 +454,9 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
         fclk_mhz=float(fclk_mhz or BOARDS[board]["fclk_mhz"]), weights_built_in=bool(bake), word=words, order=order,
         build={"generator": "dualspike.rtl.generate", "chain": chain if isinstance(chain, str) else "custom",
                "git": _git_sha(), "myhdl": myhdl.__version__, "module": MODULE, "frame_fifos": bool(fifos),
-               "resources_estimate": estimate_resources(spec, lanes, caps, t_max, words),
+               "lane_fifo_ram": list(fifo_ram),
+               "resources_estimate": estimate_resources(spec, lanes, caps, t_max, words, fifo_ram,
+                                                        BOARDS[board]["family"]),
                "ports": {"clock": "ap_clk", "reset": "ap_rst_n (active low)", "in": "s_axis",
                          "out": "m_axis", "control": "s_axi_control"}})
     desc.save(os.path.join(outdir, MODULE + ".json"))

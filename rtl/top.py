@@ -60,6 +60,7 @@ class TopConfig:
                                     # one int, or one per layer
     extra: dict = field(default_factory=dict)
     order: Optional[tuple] = None   # per layer: the cores' channel order (AcceleratorDescription.order)
+    fifo_ram: Optional[tuple] = None  # per layer: where the lanes' entry FIFOs go (None: the tool's choice)
 
 
 @block

@@ -19,6 +19,15 @@ import numpy as np
 from dualspike.accel import layer_order
 from dualspike.golden.layers import receptive_field_matrix
 
+RAM_STYLES = (None, "block", "distributed")   # memory placement: the tool's choice, block RAM, LUT RAM
+
+
+def check_style(style):
+    """``style`` if it is one of :data:`RAM_STYLES`, else ``ValueError``."""
+    if style not in RAM_STYLES:
+        raise ValueError(f"ram style {style!r}: use one of {', '.join(map(repr, RAM_STYLES))}")
+    return style
+
 
 class CoreGeometry(NamedTuple):
     kind: str            # conv | fc
@@ -43,6 +52,7 @@ class CoreGeometry(NamedTuple):
     cur_w: int           # signed width of the current I
     pool: bool
     order: Optional[tuple] = None   # model channel of each hardware channel (None: the same)
+    fifo_ram: Optional[str] = None  # where the lanes' entry FIFOs go (sdp_ram style; None: the tool's choice)
 
     @property
     def npass(self):
@@ -50,8 +60,9 @@ class CoreGeometry(NamedTuple):
         return self.planes if self.static else self.tmax
 
 
-def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None, order=None):
+def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None, order=None, fifo_ram=None):
     """Geometry of layer ``i``'s core; raises ``ValueError`` on impossible parameters."""
+    check_style(fifo_ram)
     if not isinstance(lanes, int) or lanes < 1:
         raise ValueError(f"lanes must be a positive int, not {lanes!r}")
     if word < 1 or word > 64:
@@ -74,7 +85,7 @@ def core_geometry(spec, i, lanes, word=64, tmax=None, value_depth=None, order=No
     return CoreGeometry(ls.kind, (c, h, w), co, lanes, groups, r, word, nw, tmax or spec.T, static,
                         planes, ls.wbits, ls.bbits, ls.vbits, ls.leak, ls.reset,
                         spec.readout if last else None, vd, max(1, (groups * r).bit_length()),
-                        cur.bit_length() + 1, ls.pool, order)
+                        cur.bit_length() + 1, ls.pool, order, fifo_ram)
 
 
 def lane_images(spec, i, geo, model=None):

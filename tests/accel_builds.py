@@ -11,7 +11,8 @@ import pytest
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "tests")
 GEN_FILES = ("rtl/generate.py", "rtl/top.py", "rtl/axil_regs.py", "rtl/weight_loader.py", "rtl/input_adapter.py",
-             "rtl/output_adapter.py", "rtl/passthrough.py", "rtl/chain.py", "rtl/crc32_word.py", "rtl/interfaces.py")
+             "rtl/output_adapter.py", "rtl/passthrough.py", "rtl/chain.py", "rtl/crc32_word.py", "rtl/interfaces.py",
+             "rtl/weight_image.py")
 
 
 def _sources_digest():
@@ -28,18 +29,19 @@ def _sources_digest():
     return h.hexdigest()
 
 
-def build(spec, lanes, chain="cores", capacities=None, model=None, bake=False, t_max=None, word=None, order=None):
+def build(spec, lanes, chain="cores", capacities=None, model=None, bake=False, t_max=None, word=None, order=None,
+          fifo_ram=None):
     """Generate (or reuse) an accelerator; returns its directory."""
     pytest.importorskip("myhdl")
     from dualspike import bitmap
     from dualspike.rtl.generate import generate
     key = hashlib.sha256(json.dumps({
         "spec": spec.to_dict(), "lanes": list(lanes), "chain": chain, "caps": capacities, "t_max": t_max, "word": word, "order": order,
-        "model": hashlib.sha256(bitmap.dumps(model)).hexdigest() if (bake and model is not None) else None,
+        "fifo_ram": fifo_ram, "model": hashlib.sha256(bitmap.dumps(model)).hexdigest() if (bake and model is not None) else None,
         "src": _sources_digest()}, sort_keys=True).encode()).hexdigest()[:16]
     out = os.path.join(ROOT, key)
     if not os.path.exists(os.path.join(out, "dualspike_top.json")):
         kw = {} if word is None else {"word": word}
         generate(spec, out, lanes=list(lanes), chain=chain, capacities=capacities, model=model, bake=bake,
-                 t_max=t_max, order=order, **kw)
+                 t_max=t_max, order=order, fifo_ram=fifo_ram, **kw)
     return out

@@ -6,6 +6,7 @@ module              block
 line_buffer         dataflow orchestrator: pixel stream -> 3x3 windows, (2W+3) pixels held
 sparsity_lane       dual-side sparsity detector lane: scan words, pop matched pairs, accumulate
 popcount            pipelined population count (LUT-ROM chunks)
+sdp_ram             simple dual-port RAM with a placement (block / LUT RAM): the lanes' entry FIFOs
 lif_unit            leak / integrate / saturate / fire / reset, T steps back to back
 readout             Σ_t I[t] (membrane) or Σ_t S[t] (count), int32
 sparse_engine       window scan + L lanes, each walking its own units + output register

@@ -63,6 +63,7 @@ from myhdl import ConcatSignal, Signal, always, always_comb, always_seq, block, 
 
 from ...golden.cost import IN_FLIGHT
 from .popcount import popcount, popcount_latency
+from .sdp_ram import sdp_ram
 
 TAG_BITS = 2                 # unit tags: IN_FLIGHT units in a lane's FIFO are told apart
 
@@ -87,10 +88,11 @@ def entry_width(geo):
 
 
 def lane_memories(geo):
-    """``(depth, width)`` of a lane's memories that can map to block RAM: the entry FIFO, the mask
-    RAM (``[base | mask]``) and the value RAM (bias and threshold hold one word per group)."""
-    return ((fifo_depth(geo), entry_width(geo)), (geo.groups * geo.nw, geo.word + geo.base_w),
-            (geo.value_depth, geo.wbits))
+    """``(depth, width, style)`` of a lane's memories that can map to block RAM: the entry FIFO
+    (placed as ``geo.fifo_ram`` says), the mask RAM (``[base | mask]``) and the value RAM (bias and
+    threshold hold one word per group); style None leaves the placement to the tool."""
+    return ((fifo_depth(geo), entry_width(geo), geo.fifo_ram), (geo.groups * geo.nw, geo.word + geo.base_w, None),
+            (geo.value_depth, geo.wbits, None))
 
 
 @block
@@ -117,7 +119,7 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     PB, TB, GA, GB = _bits(geo.npass), _bits(geo.tmax), _bits(G), len(pg)
     STATIC = geo.static
     MASKW = (1 << W) - 1
-    (FD, EW), (MD, _), (VD, _) = lane_memories(geo)   # entry FIFO [one | tag | p | base | mask | x], masks, values
+    (FD, EW, _), (MD, _, _), (VD, _, _) = lane_memories(geo)   # entry FIFO [one | tag | p | base | mask | x], masks, values
     for name, sig, want in (("s2_word", s2_word, W), ("s2_p", s2_p, PB), ("ts", ts, TB),
                             ("s2_par", s2_par, TAG_BITS), ("ppar", ppar, TAG_BITS)):
         if len(sig) != want:
@@ -167,7 +169,6 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
         push.next = s3_valid and x3 != 0
         entry.next = concat(x3_one, e2)
 
-    fmem = [Signal(intbv(0)[EW:]) for _ in range(FD)]
     wptr = Signal(intbv(0, min=0, max=FD))
     rptr = Signal(intbv(0, min=0, max=FD))
     fcount = Signal(intbv(0, min=0, max=FD + 1))
@@ -182,13 +183,14 @@ def sparsity_lane(glbl, ce, wr_we, wr_sel, wr_addr, wr_data, sc_rd, sc_addr, s2_
     def fifo_rd():
         rd.next = fcount != 0 and (not H_v or take_h)
 
-    @always(glbl.clk.posedge)
-    def fifo_ram():
-        if ce:
-            if push:
-                fmem[wptr].next = entry
-            if rd:
-                H.next = fmem[rptr]
+    f_we, f_re = Signal(bool(0)), Signal(bool(0))
+
+    @always_comb
+    def fifo_en():
+        f_we.next = ce and push
+        f_re.next = ce and rd
+
+    fifo_ram = sdp_ram(glbl.clk, f_we, wptr, entry, f_re, rptr, H, FD, geo.fifo_ram)
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def fifo_ptr():

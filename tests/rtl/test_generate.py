@@ -1,4 +1,6 @@
 """The generator's resource estimate and ``auto`` lane allocation (no Verilog is written)."""
+import itertools
+
 import pytest
 
 from dualspike.accel import BOARDS
@@ -7,7 +9,7 @@ from dualspike.model import random_model
 from dualspike.rtl.chain import FIFO_MIN_DEPTH, frame_fifo_depth
 from dualspike.rtl.generate import (LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, STATIC_LANE_SAVING, _sample_inputs,
                                     auto_lanes, default_capacities, estimate_resources, fits, generate,
-                                    lane_choices, memory_bram36)
+                                    lane_choices, layer_fifo_rams, lutram_luts, memory_bram36, parse_fifo_ram)
 from dualspike.spec import builtin
 
 SPEC = builtin("scnn5-mnist")
@@ -31,21 +33,22 @@ def test_estimate_grows_with_lanes_and_word_width():
 @pytest.mark.parametrize("board", ["pynq-z2", "kv260"])
 def test_auto_lanes_fit_the_board_and_balance_the_layers(board):
     model = random_model(SPEC, 0.06, 0)
-    lanes, words, prof = auto_lanes(model, board, word=32)
+    lanes, words, prof, fifo_ram = auto_lanes(model, board, word=32)
     assert words == (32,) * 5
-    caps = default_capacities(SPEC, board)
-    est = estimate_resources(SPEC, lanes, caps, SPEC.T, 32)
+    caps, family = default_capacities(SPEC, board), BOARDS[board]["family"]
+    est = estimate_resources(SPEC, lanes, caps, SPEC.T, 32, fifo_ram, family)
     assert fits(board, est) and est["luts"] <= LUT_BUDGET * BOARDS[board]["luts"]
     assert lanes != [1] * 5
     # every layer uses a lane count that changes its channel groups, and the slowest layer's next
-    # one (a group fewer, the only way to a shorter interval) does not fit
+    # one (a group fewer, the only way to a shorter interval) does not fit, wherever the FIFOs go
     assert all(L in lane_choices(ls.out_channels) for L, ls in zip(lanes, SPEC.layers))
     slow = max(range(5), key=lambda i: prof.engine_cycles(i, lanes[i]))
     more = [L for L in lane_choices(SPEC.layers[slow].out_channels) if L > lanes[slow]]
     if more:
         trial = list(lanes)
         trial[slow] = more[0]
-        assert not fits(board, estimate_resources(SPEC, trial, caps, SPEC.T, 32))
+        for styles in itertools.product((None, "distributed"), repeat=5):
+            assert not fits(board, estimate_resources(SPEC, trial, caps, SPEC.T, 32, styles, family))
 
 
 def test_per_layer_word_widths_in_the_estimate():
@@ -101,3 +104,46 @@ def test_frame_fifos_fill_a_block_ram_and_hold_a_frame():
 def test_memory_bram36_counts_18kb_blocks_of_one_shape(depth, width, bram36):
     """The shapes of scnn5-mnist's lane memories whose block RAMs yosys reported (pynq-z2, kv260)."""
     assert memory_bram36(depth, width) == bram36
+
+
+def test_fifos_in_lut_ram_trade_block_ram_for_luts():
+    from dualspike.rtl.blocks.sparsity_lane import lane_memories
+    from dualspike.rtl.weight_image import core_geometry
+    lanes, words = [8, 32, 11, 5, 1], [32, 32, 64, 64, 32]
+    tool = estimate_resources(SPEC, lanes, CAPS, 4, words, None, "xcup")
+    moved = estimate_resources(SPEC, lanes, CAPS, 4, words, [None, "distributed", None, None, None], "xcup")
+    depth, width, _ = lane_memories(core_geometry(SPEC, 1, 32, word=32, tmax=4))[0]
+    assert (depth, width) == (256, 78)
+    assert tool["bram36"] - moved["bram36"] == 32 * memory_bram36(depth, width) == 48
+    assert moved["luts"] - tool["luts"] == 32 * lutram_luts(depth, width, "xcup") == 32 * 466
+    assert lutram_luts(256, 78, "xc7") == 498          # 104 RAM64M, 78 read multiplexers, 4 write decoders
+    assert lutram_luts(32, 75, "xc7") == 4 * 13 + 1     # 32 deep: RAM32M, 6 bits each
+    block = estimate_resources(SPEC, lanes, CAPS, 4, words, "block", "xcup")   # layer 0's 32-deep FIFOs too
+    assert block["luts"] == tool["luts"] and block["bram36"] - tool["bram36"] == 8 * memory_bram36(32, 75, "block") == 12
+
+
+def test_fifo_placement_options():
+    assert layer_fifo_rams(None, 3) == (None,) * 3
+    assert layer_fifo_rams(["block", None, "distributed"], 3) == ("block", None, "distributed")
+    assert parse_fifo_ram("auto") == "auto" and parse_fifo_ram("distributed") == "distributed"
+    assert parse_fifo_ram("tool,distributed") == [None, "distributed"]
+    with pytest.raises(SpecError, match="one per layer"):
+        layer_fifo_rams(["block"], 3)
+    with pytest.raises(SpecError, match="--fifo-ram lut"):
+        parse_fifo_ram("lut")
+
+
+def test_kv260_auto_moves_fifos_to_lut_ram_for_more_lanes():
+    """The KV260 has LUTs to spare and runs out of block RAM first: auto puts some layers' lane
+    FIFOs in LUT RAM and reaches a shorter interval than with every FIFO in block RAM."""
+    from dualspike import bitmap
+    from dualspike.cli import pretrained_path
+    from dualspike.data import default_mnist, spread
+    model = bitmap.load(pretrained_path())
+    x = spread(default_mnist("test")[0], 32)
+    lanes, words, prof, fifo_ram = auto_lanes(model, "kv260", x)
+    assert "distributed" in fifo_ram
+    caps = default_capacities(model.spec, "kv260")
+    assert fits("kv260", estimate_resources(model.spec, lanes, caps, 4, words, fifo_ram, "xcup"))
+    assert not fits("kv260", estimate_resources(model.spec, lanes, caps, 4, words, None, "xcup"))
+    assert prof.frame_cycles(lanes, words) < 16000

@@ -3,7 +3,7 @@
 Small hand-made specs cover every encoding (binary, bitplane, events), leak k = 0, 1, 3, both
 resets, both readouts, pooling, saturation (5-bit membranes), windows of several mask words, both
 mask word widths (32, 64), a build with a width per layer, builds whose cores hold the channels in
-another order (``order``) and a baked-in build; each is run at
+another order (``order``), lane FIFOs placed in block or LUT RAM and a baked-in build; each is run at
 every runtime T, then reloaded with a second model. Streams are stressed with seeded input gaps
 and output stalls over 10,000 frames. Cycles per frame are compared with the golden cost model.
 """
@@ -44,6 +44,8 @@ WORDS = {"bitplane-membrane": 64,       # mask word width; the others use the ge
 ORDERS = {"bitplane-membrane": [(3, 2, 1, 0), None, (4, 2, 0, 1, 3)],    # channel orders of the cores
           "events-saturate": [(2, 0, 1), (5, 3, 1, 0, 2, 4), (1, 2, 0)],
           "bitplane-wide": [(7, 0, 6, 1, 5, 2, 4, 3), (1, 0, 3, 2, 5, 4), None]}
+FIFOS = {"bitplane-wide": ["distributed", "block", None],       # the lanes' entry-FIFO placement per layer
+         "events-saturate": "distributed"}
 
 
 def _model(spec, seed):
@@ -83,7 +85,7 @@ def case(request):
     from dualspike.rtl.sim import AccelSim
     name = request.param
     spec = SPECS[name]
-    sim = AccelSim(build(spec, LANES[name], word=WORDS.get(name), order=ORDERS.get(name)))
+    sim = AccelSim(build(spec, LANES[name], word=WORDS.get(name), order=ORDERS.get(name), fifo_ram=FIFOS.get(name)))
     yield name, spec, sim
     sim.close()
 
@@ -102,6 +104,18 @@ def test_bit_exact_every_T_and_reload(case):
             want = golden.run(model, x, T=T).logits
             _check(got, want, f"{name} model {seed} T={T}")
         assert sim.read("ERROR_CODE") == 0
+
+
+def test_lane_fifos_placed_as_built(case):
+    """Each lane's entry FIFO carries the placement its layer was built with (none: the tool's)."""
+    name, spec, sim = case
+    styles = FIFOS.get(name)
+    styles = [styles] * len(spec.layers) if styles is None or isinstance(styles, str) else styles
+    assert sim.description.build["lane_fifo_ram"] == list(styles)
+    text = open(sim.verilog).read()
+    for style in ("block", "distributed"):
+        want = sum(L for L, st in zip(LANES[name], styles) if st == style)
+        assert text.count(f'(* ram_style = "{style}" *)') == want
 
 
 def _last_frame_counters(case, seed):

@@ -28,8 +28,9 @@ def run():
     model = bitmap.load(PRETRAINED) if os.path.exists(PRETRAINED) else random_model(builtin("scnn5-mnist"), 0.06, 1)
     x, _ = default_mnist("test")
     x = spread(x, FRAMES)                                         # over the ten classes
-    lanes, words, prof = auto_lanes(model, "pynq-z2")
-    out = build(model.spec, lanes, word=list(words), order=prof.orders(lanes))    # lanes balanced by load
+    lanes, words, prof, fifo_ram = auto_lanes(model, "pynq-z2")
+    out = build(model.spec, lanes, word=list(words), order=prof.orders(lanes),    # lanes balanced by load
+                fifo_ram=list(fifo_ram))
     got, interval = run_frames_parallel(out, model, x)
     desc = AcceleratorDescription.load(os.path.join(out, "dualspike_top.json"))
     return model, x, got, interval, desc
