@@ -14,8 +14,8 @@ import os
 
 from tables import markdown_table, publish
 
-ENGINE_MODEL = ("engine cost model; Verilator matches it within 2 % on the pynq-z2 `auto` build "
-                "over the 1,000 test digits (tests/rtl/test_top_mnist.py)")
+ENGINE_MODEL = ("engine cost model; Verilator matches it within 2 % on the shipped model's pynq-z2 and kv260 "
+                "`auto` builds over the 1,000 test digits (benchmarks/results/accel_scnn5-mnist_<board>.md)")
 FIREFLY = {"sparsity": 0.9382, "fps": 10047, "watts": 1.301, "fps_per_w": 7723, "clock_mhz": 333,
            "cycles": 333e6 / 10047}
 

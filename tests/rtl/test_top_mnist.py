@@ -1,9 +1,11 @@
 """scnn5-mnist in Verilator on real MNIST test digits: bit-exact vs golden, and the frame interval
 vs the cost model. The trained model (dualspike/pretrained/scnn5-mnist.dsm) when it exists, else a
-random 6 %-dense one, on the pynq-z2 board build (``auto`` lanes and mask word widths per layer;
-it converts in about 20 s and compiles in about 2 minutes). ``DUALSPIKE_MNIST_FRAMES`` digits
-(default 1,000, spread over the classes) are split over the CPUs (``rtl.sim.run_frames_parallel``):
-about 0.8 s per frame per core."""
+random 6 %-dense one, on the board builds ``auto`` chooses (lanes, mask word widths and lane-FIFO
+placement per layer, from 64 test digits as the demo does): pynq-z2 on ``DUALSPIKE_MNIST_FRAMES``
+digits (default 1,000, spread over the classes; it converts in about 20 s and compiles in about 2
+minutes) and kv260 (lanes 10,32,16,6,1, some FIFOs in LUT RAM) on ``DUALSPIKE_KV260_FRAMES``
+(default 200; it compiles in about 2.5 minutes). Frames are split over the CPUs
+(``rtl.sim.run_frames_parallel``): about 0.3-0.8 s per frame per core."""
 import os
 
 import numpy as np
@@ -18,17 +20,18 @@ from dualspike.rtl.generate import auto_lanes
 from dualspike.spec import builtin
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
-FRAMES = int(os.environ.get("DUALSPIKE_MNIST_FRAMES", "1000"))
+FRAMES = {"pynq-z2": int(os.environ.get("DUALSPIKE_MNIST_FRAMES", "1000")),
+          "kv260": int(os.environ.get("DUALSPIKE_KV260_FRAMES", "200"))}
 PRETRAINED = os.path.join(os.path.dirname(bitmap.__file__), "pretrained", "scnn5-mnist.dsm")
 
 
-@pytest.fixture(scope="module")
-def run():
+@pytest.fixture(scope="module", params=sorted(FRAMES))
+def run(request):
     from dualspike.rtl.sim import run_frames_parallel
     model = bitmap.load(PRETRAINED) if os.path.exists(PRETRAINED) else random_model(builtin("scnn5-mnist"), 0.06, 1)
-    x, _ = default_mnist("test")
-    x = spread(x, FRAMES)                                         # over the ten classes
-    lanes, words, prof, fifo_ram = auto_lanes(model, "pynq-z2")
+    digits, _ = default_mnist("test")
+    x = spread(digits, FRAMES[request.param])                     # over the ten classes
+    lanes, words, prof, fifo_ram = auto_lanes(model, request.param, spread(digits, 64))
     out = build(model.spec, lanes, word=list(words), order=prof.orders(lanes),    # lanes balanced by load
                 fifo_ram=list(fifo_ram))
     got, interval = run_frames_parallel(out, model, x)
