@@ -15,7 +15,7 @@ Examples:
   dualspike train --recipe short -o runs/short          # 10 epochs, 90 % sparsity
   dualspike train --recipe quick -o runs/quick          # a 1-minute smoke run
   dualspike train --recipe dense -o runs/dense          # the float dense reference
-  dualspike train --recipe long -o runs/long            # 48 epochs (97.9 % int4 in one run; ~1.5x the time)
+  dualspike train --recipe long -o runs/long            # 64 epochs (98.1 % int4 in one run, ~20 min)
   dualspike train -o runs/mnist --resume                # continue from runs/mnist/checkpoint.pt
 """
 
