@@ -156,7 +156,7 @@ def parse_fifo_ram(text):
     try:
         styles = [names[v] for v in text.split(",")]
     except KeyError:
-        raise SpecError(f"--fifo-ram {text}: give 'auto' or {', '.join(names)} (one, or one per layer)")
+        raise SpecError(f"--fifo-ram {text}: give 'auto' or {', '.join(names)} (one, or one per layer)") from None
     return styles[0] if len(styles) == 1 else styles
 
 
