@@ -43,7 +43,8 @@ o_pair           out   optional: this cycle pops a matched pair (not a bubble), 
 ===============  ====  =====================================================================
 
 Latency: ``LANE_LATENCY(geo)`` cycles from a pop cycle to its ``o_valid``; throughput one pair
-(or bubble) per cycle. Resources: masks/values/entries in block RAM; no carry chain in the
+(or bubble) per cycle. Resources: masks/values in block RAM (LUT RAM when small), the entry
+FIFO an :func:`~dualspike.rtl.blocks.sdp_ram.sdp_ram` placed as ``geo.fifo_ram`` says; no carry chain in the
 pop loop; the word end is a registered flag (``A_one``), the popcount a LUT-ROM pipeline.
 Measured (yosys xc7, ``benchmarks/results/rtl_blocks.md``): about 730 LUTs at ``WORD = 64``,
 about 360 at ``WORD = 32``; the pop loop's prefix-OR maps to more than 8 LUT levels.
