@@ -11,18 +11,17 @@ HELP = "train a spiking conv net (Grad-R pruning + 4-bit LSQ) and export it bit-
 DESCRIPTION = __doc__.split("\n\n")[0] + """
 
 Examples:
-  dualspike train -o runs/mnist                         # default recipe: scnn5-mnist, 94 % sparsity
+  dualspike train -o runs/mnist                         # default recipe: scnn5-mnist, 94 % sparsity, 64 epochs (~20 min)
   dualspike train --recipe short -o runs/short          # 10 epochs, 90 % sparsity
   dualspike train --recipe quick -o runs/quick          # a 1-minute smoke run
   dualspike train --recipe dense -o runs/dense          # the float dense reference
-  dualspike train --recipe long -o runs/long            # 64 epochs (98.1 % int4 in one run, ~20 min)
   dualspike train -o runs/mnist --resume                # continue from runs/mnist/checkpoint.pt
 """
 
 
 def add_arguments(p):
     p.add_argument("--model", default=None, help="built-in model name (default: the recipe's, scnn5-mnist)")
-    p.add_argument("--recipe", default="default", help="default | dense | pruned-float | long | short | quick (default: default)")
+    p.add_argument("--recipe", default="default", help="default | dense | pruned-float | short | quick (default: default)")
     p.add_argument("--data", default="default",
                    help="'default' (4,000/1,000 real MNIST digits), a folder of MNIST IDX files, or an "
                         ".npz with x_train, y_train, x_test, y_test")

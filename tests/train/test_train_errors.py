@@ -17,7 +17,7 @@ def test_unknown_model_name():
 
 
 def test_unknown_recipe():
-    with pytest.raises(TrainError, match="unknown recipe .fast.; recipes are default, dense, pruned-float, long, short, quick"):
+    with pytest.raises(TrainError, match="unknown recipe .fast.; recipes are default, dense, pruned-float, short, quick"):
         recipes.get("fast")
 
 
