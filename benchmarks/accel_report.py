@@ -39,16 +39,17 @@ def load(name, density=0.06):
 
 def inputs(spec, n):
     from dualspike.data import default_mnist
-    from dualspike.rtl.generate import _sample_inputs
+    from dualspike.rtl.allocation import sample_inputs
     if spec.input_shape == (1, 28, 28):
         return spread(default_mnist("test")[0], n), "MNIST test digits"
-    return _sample_inputs(spec, n), "random inputs"
+    return sample_inputs(spec, n), "random inputs"
 
 
 def limit_rows(prof, lanes, word, order, rows):
     """Per layer: what bounds its engine cycles (:meth:`PairProfile.bounds`) and what the next
     lane count would give."""
-    from dualspike.rtl.generate import lane_choices, lane_luts
+    from dualspike.rtl.allocation import lane_choices
+    from dualspike.rtl.resources import lane_luts
     spec, out = prof.spec, []
     for i, (ls, L, w) in enumerate(zip(spec.layers, lanes, word)):
         b = prof.bounds(i, L, w, None if order is None else order[i])
@@ -82,21 +83,16 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args(argv)
 
-    from dualspike.rtl.generate import (PairProfile, auto_lanes, build_words, default_capacities, estimate_resources,
-                                        generate, layer_fifo_rams, parse_fifo_ram, parse_word)
+    from dualspike.rtl.allocation import PairProfile
+    from dualspike.rtl.generate import generate, plan_build
+    from dualspike.rtl.resources import default_capacities, estimate_resources, parse_fifo_ram, parse_word
     model, origin = load(args.model, args.density)
     spec = model.spec
-    word = parse_word(args.word)
-    fifo_ram = parse_fifo_ram(args.fifo_ram)
-    order = None
-    if args.lanes == "auto":       # on 64 of the inputs (as the demo does), with the channel orders it balances
-        lanes, word, prof, chosen = auto_lanes(model, args.board, inputs(spec, 64)[0], word=word)
-        order = prof.orders(lanes)
-        fifo_ram = chosen if fifo_ram == "auto" else fifo_ram
-    else:
-        lanes = [int(v) for v in args.lanes.split(",")]
-    word = build_words(spec, word)
-    fifo_ram = layer_fifo_rams(None if fifo_ram == "auto" else fifo_ram, len(spec.layers))
+    # lanes "auto": chosen on 64 of the inputs (as the demo does), with the channel orders it balances
+    lanes = args.lanes if args.lanes == "auto" else [int(v) for v in args.lanes.split(",")]
+    plan = plan_build(spec, args.board, lanes, model, inputs(spec, 64)[0], word=parse_word(args.word),
+                      fifo_ram=parse_fifo_ram(args.fifo_ram))
+    lanes, word, order, fifo_ram = plan.lanes, plan.words, plan.order, plan.fifo_ram
     bdir = args.build or os.path.join(os.path.dirname(HERE), "build", f"report_{args.model}")
     need_build = args.frames or [f for f in args.synth.split(",") if f]
     if need_build and not (args.reuse and os.path.exists(os.path.join(bdir, "dualspike_top.v"))):

@@ -12,12 +12,12 @@ full-design synthesis:
 1. every layer core is built as :func:`dualspike.rtl.chain.core_chain` builds it
    (``core_geometry(spec, i, L, word=W, tmax=T, value_depth=ceil(cap/L))``, ``W`` = the build's mask
    word width of the layer, a core per width a build uses, with the capacities
-   of ``rtl.generate.default_capacities``, no baked weights, the pair counter on), converted alone
+   of ``rtl.resources.default_capacities``, no baked weights, the pair counter on), converted alone
    to Verilog and synthesized with :func:`dualspike.rtl.synth.synth` at two lane counts
    (``--points`` for conv layers, ``--fc-points`` for fc layers); LUT, FF and BRAM36 are fitted as
-   ``a + b*lanes`` through the two points (the cost of a lane, for the estimate in ``rtl.generate``);
+   ``a + b*lanes`` through the two points (the cost of a lane, for the estimate in ``rtl.resources``);
 2. the ``auto`` build (the lanes ``auto`` picks for the board: ``dualspike.demo.step_board_allocation``,
-   the demo's own call of ``rtl.generate.auto_lanes`` on 64 MNIST test digits spread over the
+   the demo's own call of ``rtl.allocation.auto_lanes`` on 64 MNIST test digits spread over the
    classes) has every core synthesized whole at its lanes; ``--fit-only`` evaluates the fit there
    instead (an extrapolation: lanes of 2-4-lane cores hold more channel groups and values than
    those of cores with many lanes, and memories map to BRAM or LUTRAM by size). The simulated
@@ -30,7 +30,7 @@ full-design synthesis:
    comparator per layer), the passthrough chain's own accumulator is counted (a few dozen LUTs
    too many), and the loader's control is counted twice (standalone and inside the top);
 4. the totals are compared with the device (``dualspike.accel.BOARDS``) and with
-   ``rtl.generate.estimate_resources`` for the same builds.
+   ``rtl.resources.estimate_resources`` for the same builds.
 
 Writes ``benchmarks/results/accel_resources_<model>_<board>.md`` and ``.csv``. Converted Verilog and the
 yosys result cache (keyed by the Verilog's hash without MyHDL's date header; MyHDL's output
@@ -233,8 +233,8 @@ def main(argv=None):
     from dualspike import bitmap
     from dualspike.accel import BOARDS
     from dualspike.demo import sim_lanes, step_board_allocation
-    from dualspike.rtl.generate import (LUT_BUDGET, BRAM_BUDGET, WORD_AUTO, build_words, default_capacities,
-                                        estimate_resources, layer_fifo_rams, parse_fifo_ram, parse_word)
+    from dualspike.rtl.resources import (BRAM_BUDGET, LUT_BUDGET, WORD_AUTO, build_words, default_capacities,
+                                         estimate_resources, layer_fifo_rams, parse_fifo_ram, parse_word)
     word = parse_word(args.word)
 
     t_start = time.time()
@@ -257,7 +257,7 @@ def main(argv=None):
         from dualspike.data import default_mnist, spread
         x = spread(default_mnist("test")[0], 64) if spec.input_shape == (1, 28, 28) else None
         auto, auto_words, auto_fifo, _, _ = step_board_allocation(model, args.board, x, word)
-        auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.generate.auto_lanes on "
+        auto_src = (f"`dualspike.demo.step_board_allocation` (rtl.allocation.auto_lanes on "
                     f"{'64 MNIST test digits' if x is not None else 'random inputs'})")
     auto = [int(v) for v in auto]
     sim_words = build_words(spec, WORD_AUTO)             # generate() with explicit lanes
@@ -454,7 +454,7 @@ def main(argv=None):
             t, e = b["total"], b["est"]
             w.writerow(["total", build, "", "", ",".join(map(str, b["lanes"])), "cores + glue",
                         *(round(t[k], 1) for k in KEYS + ("dsp",)), ""])
-            w.writerow(["estimate_resources", build, "", "", ",".join(map(str, b["lanes"])), "rtl.generate",
+            w.writerow(["estimate_resources", build, "", "", ",".join(map(str, b["lanes"])), "rtl.resources",
                         e["luts"], "", e["bram36"], "", ""])
     print(f"wrote {md}")
     return 0

@@ -25,7 +25,7 @@ def same_board(model_file, base):
     demo's model on 64 MNIST test digits (as the demo does for its own board)."""
     from dualspike import bitmap
     from dualspike.data import default_mnist, spread
-    from dualspike.rtl.generate import auto_lanes
+    from dualspike.rtl.allocation import auto_lanes
     path = model_file if os.path.isabs(model_file) or os.path.exists(model_file) else \
         os.path.join(base, os.path.relpath(model_file, os.path.basename(base)))
     model = bitmap.load(path)

@@ -33,7 +33,7 @@ from dualspike.rtl.blocks.pool import pool                                      
 from dualspike.rtl.blocks.popcount import popcount                              # noqa: E402
 from dualspike.rtl.blocks.readout import readout                                # noqa: E402
 from dualspike.rtl.blocks.sparsity_lane import sparsity_lane                    # noqa: E402
-from dualspike.rtl.generate import WORD_DEFAULT                                 # noqa: E402
+from dualspike.rtl.resources import WORD_DEFAULT                                 # noqa: E402
 from dualspike.rtl.interfaces import Global, Stream                             # noqa: E402
 from dualspike.rtl.synth import path_depth                                      # noqa: E402
 from dualspike.rtl.weight_image import core_geometry                           # noqa: E402

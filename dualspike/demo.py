@@ -58,7 +58,8 @@ def step_board_allocation(model, board, x, word=None):
     picks for ``board`` (``word``: fixed widths, default the generator's per-layer choice) and its
     area estimate (no build): ``(lanes, words, fifo_ram, estimate, orders)``."""
     from .accel import BOARDS
-    from .rtl.generate import WORD_AUTO, auto_lanes, default_capacities, estimate_resources
+    from .rtl.allocation import auto_lanes
+    from .rtl.resources import WORD_AUTO, default_capacities, estimate_resources
     lanes, words, prof, fifo_ram = auto_lanes(model, board, x, word=word or WORD_AUTO)
     return lanes, words, fifo_ram, estimate_resources(model.spec, lanes, default_capacities(model.spec, board),
                                                       model.spec.T, words, fifo_ram,
@@ -160,13 +161,13 @@ def markdown(r):
              f"{r['cost_model']['utilization']:.2f} | golden statistics |",
              f"| board build (`auto`): lanes, mask word bits, lane FIFOs | {ba['lanes']}, {ba['word']}, "
              f"{[st or 'tool' for st in ba.get('fifo_ram', [None] * len(ba['lanes']))]} | "
-             f"rtl.generate.auto_lanes for {r['board']} |",
+             f"rtl.allocation.auto_lanes for {r['board']} |",
              f"| board build: cycles per frame, utilization | {ba['frame_cycles']:.0f}, {ba['utilization']:.2f} | "
              f"cost model (checked against the simulated build above) |",
              f"| board build: FPS at {r['fclk_mhz']:.0f} MHz | {ba['fps_at_fclk']:.0f} | cycles × board clock |",
              f"| board build: LUT / BRAM36 estimate | {ba['resources_estimate']['luts']} "
              f"({ba['resources_estimate']['luts'] / board['luts']:.0%}) / {ba['resources_estimate']['bram36']:.0f} "
-             f"({ba['resources_estimate']['bram36'] / board['bram36']:.0%}) | rtl.generate.estimate_resources "
+             f"({ba['resources_estimate']['bram36'] / board['bram36']:.0%}) | rtl.resources.estimate_resources "
              f"(fitted to per-core yosys: benchmarks/accel_resources.py) |"]
     if res:
         lines.append(f"| LUT / FF / BRAM36 / DSP | {res['luts']} ({res['luts'] / board['luts']:.0%}) / {res['ffs']} / "

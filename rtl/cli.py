@@ -42,32 +42,24 @@ def cmd_build(args):
     from dualspike.accel import BOARDS
     from dualspike.model import random_model
 
-    from .generate import auto_lanes, default_capacities, generate, parse_fifo_ram, parse_word
+    from .generate import generate
+    from .resources import default_capacities, parse_fifo_ram, parse_word
     spec, model = _source(args.source)
     if args.bake and model is None:
         raise SystemExit("--bake needs a model (.dsm, pretrained or random:<name>), not a bare spec")
     caps = _capacities(args.capacity, spec, model) or default_capacities(spec, args.board)
-    stats_model = model or random_model(spec, 0.06, 0)
-    word = parse_word(args.word)
-    fifo_ram = parse_fifo_ram(args.fifo_ram)
-    order = None
-    if args.lanes == "auto":    # lanes, mask word widths, FIFO placement and channel orders from the model
-        lanes, word, prof, chosen = auto_lanes(stats_model, args.board, None, caps, args.t_max, word=word)
-        order = prof.orders(lanes)
-        fifo_ram = chosen if fifo_ram == "auto" else fifo_ram
-    else:
-        lanes = [int(v) for v in args.lanes.split(",")]
-    desc = generate(spec, args.output, board=args.board, lanes=lanes, model=model if args.bake else None,
-                    bake=args.bake, t_max=args.t_max, capacities=caps,
-                    fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"], chain=args.chain, word=word, order=order,
-                    fifo_ram=fifo_ram)
+    lanes = args.lanes if args.lanes == "auto" else [int(v) for v in args.lanes.split(",")]
+    # lanes "auto": lanes, mask word widths, FIFO placement and channel orders from the model's statistics
+    desc = generate(spec, args.output, board=args.board, lanes=lanes, model=model, bake=args.bake,
+                    t_max=args.t_max, capacities=caps, fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"],
+                    chain=args.chain, word=parse_word(args.word), fifo_ram=parse_fifo_ram(args.fifo_ram))
     v = os.path.join(args.output, "dualspike_top.v")
     print(f"wrote {v} ({os.path.getsize(v)} bytes) and {os.path.join(args.output, 'dualspike_top.json')}")
     print(json.dumps({"board": desc.board, "lanes": list(desc.lanes), "capacities": list(desc.capacities),
                       "t_max": desc.t_max, "word": list(desc.word), "weights_built_in": desc.weights_built_in,
                       "spec_hash": f"0x{desc.spec_hash:08X}"}))
     if args.sim:
-        _simulate(args, desc, stats_model)
+        _simulate(args, desc, model or random_model(spec, 0.06, 0))   # the statistics model of a bare spec
     return 0
 
 
@@ -75,10 +67,10 @@ def _simulate(args, desc, model):
     from dualspike import golden
     from dualspike.data import default_mnist, spread
 
-    from .generate import _sample_inputs
+    from .allocation import sample_inputs
     from .sim import AccelSim
     spec = desc.spec
-    x = spread(default_mnist("test")[0], args.sim) if spec.input_shape == (1, 28, 28) else _sample_inputs(spec, args.sim)
+    x = spread(default_mnist("test")[0], args.sim) if spec.input_shape == (1, 28, 28) else sample_inputs(spec, args.sim)
     with AccelSim(args.output) as sim:
         if not desc.weights_built_in:
             sim.load_weights(model)
@@ -93,7 +85,7 @@ def _simulate(args, desc, model):
 
 
 def register(subparsers):
-    from .generate import LANE_LUTS, WORD_AUTO, WORD_DEFAULT
+    from .resources import LANE_LUTS, WORD_AUTO, WORD_DEFAULT
     p = subparsers.add_parser("build", help="generate the accelerator Verilog + description JSON",
                               description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("source", help="builtin spec name, spec .json, model .dsm, 'pretrained' or 'random:<name>'")

@@ -12,7 +12,7 @@ import pytest
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "tests")
 GEN_FILES = ("rtl/generate.py", "rtl/top.py", "rtl/axil_regs.py", "rtl/weight_loader.py", "rtl/input_adapter.py",
              "rtl/output_adapter.py", "rtl/passthrough.py", "rtl/chain.py", "rtl/crc32_word.py", "rtl/interfaces.py",
-             "rtl/weight_image.py")
+             "rtl/weight_image.py", "rtl/allocation.py", "rtl/resources.py")
 
 
 def _sources_digest():

@@ -7,9 +7,11 @@ from dualspike.accel import BOARDS
 from dualspike.errors import SpecError
 from dualspike.model import random_model
 from dualspike.rtl.chain import FIFO_MIN_DEPTH, frame_fifo_depth
-from dualspike.rtl.generate import (LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, STATIC_LANE_SAVING, _sample_inputs,
-                                    auto_lanes, default_capacities, estimate_resources, fits, generate,
-                                    lane_choices, layer_fifo_rams, lutram_luts, memory_bram36, parse_fifo_ram)
+from dualspike.rtl.allocation import auto_lanes, lane_choices, sample_inputs
+from dualspike.rtl.generate import generate, plan_build
+from dualspike.rtl.resources import (LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, STATIC_LANE_SAVING,
+                                     default_capacities, estimate_resources, fits, layer_fifo_rams, lutram_luts,
+                                     memory_bram36, parse_fifo_ram)
 from dualspike.spec import builtin
 
 SPEC = builtin("scnn5-mnist")
@@ -64,7 +66,7 @@ def test_auto_word_widths_beat_any_single_width():
     """``word="auto"`` chooses a width per layer from a superset of the single-width options, so its
     interval is never longer than the best single width's, and it fits the board."""
     model = random_model(SPEC, 0.06, 0)
-    x = _sample_inputs(SPEC, 8)
+    x = sample_inputs(SPEC, 8)
     auto = auto_lanes(model, "pynq-z2", x, word="auto")
     assert set(auto.words) <= set(LANE_LUTS)
     assert fits("pynq-z2", estimate_resources(SPEC, auto.lanes, default_capacities(SPEC), SPEC.T, auto.words))
@@ -124,6 +126,8 @@ def test_fifos_in_lut_ram_trade_block_ram_for_luts():
 
 def test_fifo_placement_options():
     assert layer_fifo_rams(None, 3) == (None,) * 3
+    assert layer_fifo_rams("auto", 3) == (None,) * 3                       # no allocation chosen: the tool's
+    assert layer_fifo_rams("auto", 2, ("block", None)) == ("block", None)  # auto_lanes' choice
     assert layer_fifo_rams(["block", None, "distributed"], 3) == ("block", None, "distributed")
     assert parse_fifo_ram("auto") == "auto" and parse_fifo_ram("distributed") == "distributed"
     assert parse_fifo_ram("tool,distributed") == [None, "distributed"]
@@ -147,3 +151,25 @@ def test_kv260_auto_moves_fifos_to_lut_ram_for_more_lanes():
     assert fits("kv260", estimate_resources(model.spec, lanes, caps, 4, words, fifo_ram, "xcup"))
     assert not fits("kv260", estimate_resources(model.spec, lanes, caps, 4, words, None, "xcup"))
     assert prof.frame_cycles(lanes, words) < 16000
+
+
+def test_plan_build_resolves_auto_as_auto_lanes_does():
+    """``plan_build`` (what generate, ``dualspike build`` and accel_report use) takes auto_lanes'
+    lanes, widths, FIFO placement and balanced channel orders; explicit lanes keep the model's
+    order and the tool's placement unless told; bad options are refused before any Verilog."""
+    model = random_model(SPEC, 0.06, 3)
+    x = sample_inputs(SPEC, 8)
+    lanes, words, prof, fifo_ram = auto_lanes(model, "kv260", x)
+    plan = plan_build(SPEC, "kv260", "auto", model, x)
+    assert (plan.lanes, plan.words, plan.fifo_ram) == (lanes, words, fifo_ram)
+    assert plan.order == tuple(tuple(o) for o in prof.orders(lanes))
+    assert plan.capacities == default_capacities(SPEC, "kv260") and plan.t_max == SPEC.T
+    fixed = plan_build(SPEC, "pynq-z2", [2, 4, 4, 2, 1], word=32, fifo_ram="distributed")
+    assert fixed.order == (None,) * 5 and fixed.words == (32,) * 5 and fixed.fifo_ram == ("distributed",) * 5
+    assert plan_build(SPEC, "pynq-z2", [2, 4, 4, 2, 1], model, x, order="balance").order != fixed.order
+    with pytest.raises(SpecError, match="not one of"):
+        plan_build(SPEC, "zedboard", [1] * 5)
+    with pytest.raises(SpecError, match="one per layer"):
+        plan_build(SPEC, "pynq-z2", [1] * 4)
+    with pytest.raises(SpecError, match="over capacity"):
+        plan_build(SPEC, "pynq-z2", [1] * 5, model, capacities=[16] * 5)

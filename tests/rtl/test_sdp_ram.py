@@ -1,6 +1,6 @@
 """sdp_ram: the MyHDL simulation and its hand-written Verilog (Icarus) read the same words, read
 first, under random writes and reads; yosys places it as ``style`` says, with the block RAMs and
-LUTs that rtl.generate's resource model counts."""
+LUTs that rtl.resources' model counts."""
 import random
 import subprocess
 
@@ -8,7 +8,8 @@ import pytest
 from myhdl import Signal, always, block, instance, intbv
 
 from dualspike.rtl.blocks.sdp_ram import sdp_ram
-from dualspike.rtl.generate import lutram_luts, memory_bram36, to_verilog
+from dualspike.rtl.generate import to_verilog
+from dualspike.rtl.resources import lutram_luts, memory_bram36
 from dualspike.rtl.synth import synth
 
 from rtl_harness import clock, run_sim

@@ -16,7 +16,7 @@ from dualspike import bitmap, golden
 from dualspike.accel import AcceleratorDescription
 from dualspike.data import default_mnist, spread
 from dualspike.model import random_model
-from dualspike.rtl.generate import auto_lanes
+from dualspike.rtl.allocation import auto_lanes
 from dualspike.spec import builtin
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
