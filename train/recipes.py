@@ -7,7 +7,7 @@
 - ``dense``: the same network and schedule in float without pruning (the accuracy reference);
 - ``pruned-float``: the same with Grad-R pruning but no quantisation;
 - ``short``: the default with 10 epochs and 90 % sparsity, the main job's (``dualspike demo``)
-  recipe: 94.9-95.4 % int4 at 90.0 % sparsity on different machines, about 5 min of training on 2 free cores;
+  recipe: 95.4 % int4 at 90.0 % sparsity with 2 torch threads (95.2 % with 1), about 4 min of training on 2 free cores;
 - ``quick``: a small subset and 2 epochs that still prunes (50 %), quantises, removes silent channels,
   exports and checks bit-exactness (for tests; 58.9 % int4, ~1.5 min of training on shared cores).
 """
