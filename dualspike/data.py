@@ -121,9 +121,13 @@ def _load_5k():
     os.makedirs(cache_dir(), exist_ok=True)
     # write to a temporary name, then rename: concurrent readers see the whole file or none
     fd, tmp = tempfile.mkstemp(suffix=".npz", dir=cache_dir())
-    with os.fdopen(fd, "wb") as f:
-        np.savez_compressed(f, x=x, y=y)
-    os.replace(tmp, npz)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez_compressed(f, x=x, y=y)
+        os.replace(tmp, npz)
+    finally:
+        if os.path.exists(tmp):      # the write failed: leave no stray file behind
+            os.remove(tmp)
     return x, y
 
 

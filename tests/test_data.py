@@ -70,7 +70,6 @@ def test_default_mnist_split_is_fixed_and_balanced():
         data.default_mnist("val")
 
 
-
 def test_digit_cache_never_holds_a_partial_file(tmp_path, monkeypatch):
     """While the digit cache is being written, its path must not exist: another process (two
     trainings started together) would read a half-written file. The write is stopped half-way to
