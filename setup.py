@@ -7,7 +7,7 @@ EXTRAS = {
     # The board image ships pynq (and numpy 1.x); installing it here would fight the image's copy.
     # Off the board, `pip install pynq==4.0.0 "numpy<2" "pandas<3"` runs the rtl-sim backend.
     "board": [],
-    "dev": ["pytest>=7", "hypothesis>=6", "nbmake>=1.5", "nbformat", "nbclient", "ipykernel",
+    "dev": ["pytest>=7", "hypothesis>=6", "vermin>=1.6", "nbmake>=1.5", "nbformat", "nbclient", "ipykernel",
             "tqdm", "matplotlib"],
 }
 EXTRAS["all"] = sorted({r for reqs in EXTRAS.values() for r in reqs})
@@ -16,7 +16,7 @@ setup(
     name="dualspike",
     version="0.1.0",
     description="Pruned 4-bit spiking conv nets from PyTorch to a dual-side-sparse Zynq accelerator",
-    python_requires=">=3.8",
+    python_requires=">=3.10",
     packages=["dualspike", "dualspike.golden", "dualspike.train", "dualspike.rtl",
               "dualspike.rtl.blocks", "dualspike.rtl.sim", "dualspike.driver", "dualspike.overlays",
               "dualspike.notebooks"],
