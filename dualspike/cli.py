@@ -142,8 +142,13 @@ def _missing(extra, exc):
     return run
 
 
+def plain(doc):
+    """A docstring as ``--help`` text: without reStructuredText's double backquotes and ``::``."""
+    return doc.replace("``", "").replace("::\n", ":\n")
+
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="dualspike", description=__doc__.split("\n")[0],
+    p = argparse.ArgumentParser(prog="dualspike", description=plain(__doc__.split("\n")[0]),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, metavar="command")
 

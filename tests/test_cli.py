@@ -11,7 +11,9 @@ from dualspike import bitmap, cli
 def test_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main([command, "--help"])
-    assert exc.value.code == 0 and "usage: dualspike" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and "usage: dualspike" in out
+    assert "``" not in out                                  # plain text, not the docstrings' markup
 
 
 def test_random_info_dump_run(tmp_path, capsys):
