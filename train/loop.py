@@ -127,7 +127,7 @@ def load_checkpoint(path, recipe=None):
 
 # ---- evaluation ----------------------------------------------------------------------------------
 @torch.no_grad()
-def evaluate(net, x, y, mode, batch=250, device="cpu"):
+def evaluate(net, x, y, mode, batch=64, device="cpu"):
     """``(accuracy, [spike density per LIF layer])`` of ``net`` in ``mode`` on numpy ``x, y``."""
     net.eval()
     correct, dens = 0, None

@@ -92,6 +92,25 @@ def charge(v, i, cfg, mode, unit=None):
     return (v - v / (1 << k) if k > 0 else v) + i
 
 
+class _quant_charge:
+    """:func:`charge` in ``quant`` mode for every step of ``current``, without a graph (the forward of
+    :class:`_MultiStepLIF`): the same operations on the same values, so the same floats, with
+    ``I / u`` and the saturation bounds computed once and the straight-through estimators'
+    ``x + (r - x)`` (which equals ``r`` exactly) left out."""
+
+    def __init__(self, current, unit, cfg):
+        lo, hi = signed_range(cfg.vbits)
+        self.iu, self.unit, self.k = current / unit, unit, cfg.leak
+        self.lo, self.hi = lo * unit, hi * unit
+
+    def __call__(self, v, t):
+        n = torch.round(v / self.unit)
+        if self.k > 0:
+            n = n - torch.floor(n / (1 << self.k))
+        h = self.unit * torch.round(n + self.iu[t])
+        return torch.maximum(torch.minimum(h, self.hi), self.lo)
+
+
 def fire(h, threshold, cfg, mode, unit=None):
     """``S = H >= θ`` (surrogate gradient unless ``int``; in ``quant`` mode ``H - θ`` is snapped
     to the grid ``u·Z`` in the forward pass)."""
@@ -131,25 +150,24 @@ class _MultiStepLIF(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, current, threshold, unit, cfg, mode):
+        quant = mode == "quant"
+        xs, spikes, inside = (torch.empty(current.shape, dtype=d, device=current.device)
+                              for d in (current.dtype, current.dtype, torch.bool if quant else current.dtype))
+        step = _quant_charge(current, unit, cfg) if quant else None
         v = torch.zeros_like(current[0])
-        xs, ss, inside = [], [], []
         for t in range(current.shape[0]):
-            h = charge(v, current[t], cfg, mode, unit)
-            if mode == "quant":
-                lo, hi = signed_range(cfg.vbits)
-                inside.append((h > lo * unit) & (h < hi * unit))
+            h = step(v, t) if quant else charge(v, current[t], cfg, mode)
             x = h - threshold
-            if mode == "quant":
+            if quant:
+                torch.logical_and(h > step.lo, h < step.hi, out=inside[t])
                 x = unit * torch.round(x / unit)
-            s = (x >= 0).to(current.dtype)
-            v = reset(h, s, threshold, cfg)
-            xs.append(x)
-            ss.append(s)
-        ctx.cfg, ctx.quant = cfg, mode == "quant"
+            torch.ge(x, 0, out=spikes[t])
+            v = reset(h, spikes[t], threshold, cfg)
+            xs[t] = x
+        ctx.cfg, ctx.quant = cfg, quant
         ctx.theta_shape = threshold.shape
         ctx.theta_grad = threshold.requires_grad
-        spikes = torch.stack(ss)
-        ctx.save_for_backward(torch.stack(xs), spikes, *(torch.stack(inside),) if inside else ())
+        ctx.save_for_backward(xs, spikes, *(inside,) if quant else ())
         return spikes
 
     @staticmethod
