@@ -151,8 +151,9 @@ class _MultiStepLIF(torch.autograd.Function):
     @staticmethod
     def forward(ctx, current, threshold, unit, cfg, mode):
         quant = mode == "quant"
-        xs, spikes, inside = (torch.empty(current.shape, dtype=d, device=current.device)
-                              for d in (current.dtype, current.dtype, torch.bool if quant else current.dtype))
+        xs, spikes = torch.empty_like(current, memory_format=torch.contiguous_format), \
+            torch.empty_like(current, memory_format=torch.contiguous_format)
+        inside = torch.empty_like(current, dtype=torch.bool, memory_format=torch.contiguous_format) if quant else None
         step = _quant_charge(current, unit, cfg) if quant else None
         v = torch.zeros_like(current[0])
         for t in range(current.shape[0]):
