@@ -189,6 +189,8 @@ def build_parser():
         except ImportError as exc:
             s = sub.add_parser(name, help=f"(needs pip install 'dualspike[{extra}]')")
             s.set_defaults(func=_missing(extra, exc))
+    for s in sub.choices.values():             # the tracks describe their commands by docstrings
+        s.description = s.description and plain(s.description)
     return p
 
 

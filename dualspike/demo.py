@@ -18,7 +18,6 @@ import numpy as np
 
 from . import bitmap, golden
 from .accel import BOARDS
-from .cli import plain
 from .data import default_mnist, spread, spread_index
 
 # ---- steps -------------------------------------------------------------------------------------
@@ -263,7 +262,7 @@ def _jsonable(o):
 # ---- CLI ---------------------------------------------------------------------------------------
 def register(subparsers):
     p = subparsers.add_parser("demo", help="the main job: train, pack, build, run on rtl-sim, report",
-                              description=plain(__doc__.split("\n\n")[1]))
+                              description=__doc__.split("\n\n")[1])
     p.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     p.add_argument("--board", default="pynq-z2", choices=sorted(BOARDS))
     g = p.add_mutually_exclusive_group()

@@ -12,8 +12,6 @@ import os
 
 import numpy as np
 
-from dualspike.cli import plain
-
 
 def _source(arg):
     """``(spec, model or None)`` from a builtin name, a spec .json, a .dsm, ``pretrained`` or ``random:<name>``."""
@@ -89,7 +87,7 @@ def _simulate(args, desc, model):
 def register(subparsers):
     from .resources import LANE_LUTS, WORD_AUTO, WORD_DEFAULT
     p = subparsers.add_parser("build", help="generate the accelerator Verilog + description JSON",
-                              description=plain(__doc__), formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+                              description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("source", help="builtin spec name, spec .json, model .dsm, 'pretrained' or 'random:<name>'")
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--board", default="pynq-z2", help="pynq-z2 | kv260 | zcu104 (default pynq-z2)")

@@ -7,8 +7,6 @@ with ``--resume``), ``report.json``, ``report.png`` and the integer model ``mode
 import argparse
 import sys
 
-from dualspike.cli import plain
-
 HELP = "train a spiking conv net (Grad-R pruning + 4-bit LSQ) and export it bit-exact"
 DESCRIPTION = __doc__.split("\n\n")[0] + """
 
@@ -41,7 +39,7 @@ def add_arguments(p):
 
 def register(subparsers):
     """Add the ``train`` subcommand to an ``argparse`` subparsers object; sets ``func=main``."""
-    p = subparsers.add_parser("train", help=HELP, description=plain(DESCRIPTION),
+    p = subparsers.add_parser("train", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(p)
     p.set_defaults(func=main)
@@ -71,6 +69,7 @@ def main(args):
 
 
 def _standalone(argv=None):
+    from dualspike.cli import plain
     from dualspike.errors import DualspikeError
     parser = argparse.ArgumentParser(prog="dualspike train", description=plain(DESCRIPTION),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
