@@ -194,8 +194,15 @@ def main(argv=None):
     lines += [f"| {mhz} MHz | {mhz * 1e6 / interval:,.0f} |" for mhz in CLOCKS]
     est = estimate_resources(spec, lanes, default_capacities(spec, args.board), spec.T, word, fifo_ram,
                              BOARDS[args.board]["family"])
-    lines += ["", "| yosys synth_xilinx | LUT | FF | BRAM36 | DSP | LUT levels | device | LUT % | BRAM % |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    if synth_res:
+        lines += ["", "| yosys synth_xilinx | LUT | FF | BRAM36 | DSP | LUT levels | device | LUT % | BRAM % |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+    else:
+        per_core = f"accel_resources_{args.model}_{args.board}.md"
+        where = (f"the per-core synthesis is in `{per_core}`" if os.path.exists(os.path.join(args.out, per_core))
+                 else "no per-core synthesis either")
+        lines += ["", f"yosys on the whole top: not run for this report (`--synth ''`); {where} "
+                  "(`benchmarks/accel_resources.py`)."]
     for fam, r in synth_res.items():
         if "error" in r:
             lines.append(f"| -family {fam} | failed: {r['error']} | | | | | | | |")
