@@ -16,6 +16,7 @@ Examples:
   dualspike train --recipe quick -o runs/quick          # a 1-minute smoke run
   dualspike train --recipe dense -o runs/dense          # the float dense reference
   dualspike train -o runs/mnist --resume                # continue from runs/mnist/checkpoint.pt
+  dualspike train -o runs/avg --label-smoothing 0.1 --ema-decay 0.998   # export the parameter average
 """
 
 
@@ -30,6 +31,11 @@ def add_arguments(p):
                    help="fraction of weights to prune, in [0, 1) (default: the recipe's, 0.94)")
     p.add_argument("--input-bits", type=int, default=None, help="bitplane input bits (1..8)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--label-smoothing", type=float, default=None,
+                   help="cross-entropy label smoothing in [0, 1) (default: the recipe's, 0)")
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="export the moving average of the parameters over the run after pruning, with "
+                        "this decay per step in [0, 1), e.g. 0.998 (default: the recipe's, 0 = off)")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt")
     p.add_argument("--device", default=None, help="cpu | cuda (default: cuda when present)")
@@ -59,7 +65,8 @@ def main(args):
         overrides["spec_overrides"] = dict(recipes.RECIPES.get(args.recipe, recipes.Recipe()).spec_overrides,
                                            input_bits=args.input_bits)
     recipe = recipes.get(args.recipe, model=args.model, epochs=args.epochs,
-                         target_sparsity=args.target_sparsity, seed=args.seed, **overrides)
+                         target_sparsity=args.target_sparsity, seed=args.seed,
+                         label_smoothing=args.label_smoothing, ema_decay=args.ema_decay, **overrides)
     report = loop.train(recipe, args.output, data=args.data, resume=args.resume,
                         progress=not args.no_progress, device=args.device)
     fin = report.get("int") or report["float"]

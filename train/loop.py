@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from dualspike import golden
 from dualspike.errors import DualspikeError, InputError
 from dualspike.golden.encode import check_input
+from .averaging import ParameterEMA, prune_to
 from .export import check_bit_exact, export, remove_silent, save
 from .gradr import GradRewiring, TrainError
 from .models import SpikingNet
@@ -124,6 +125,14 @@ def save_checkpoint(path, state):
     os.replace(tmp, path)
 
 
+def _with_defaults(stored):
+    """A checkpoint's recipe dict with the fields added since it was written at their defaults."""
+    from .recipes import Recipe
+    if not isinstance(stored, dict):
+        return {}
+    return {**Recipe().to_dict(), **stored}
+
+
 def load_checkpoint(path, recipe=None):
     """Read a checkpoint written by :func:`train`; raises :class:`CheckpointError` if the file is
     corrupt or was written for another recipe."""
@@ -139,8 +148,9 @@ def load_checkpoint(path, recipe=None):
     if ck.get("version") != CHECKPOINT_VERSION:
         raise CheckpointError(f"checkpoint {path} has version {ck.get('version')!r}; this "
                               f"dualspike reads version {CHECKPOINT_VERSION}")
-    if recipe is not None and ck.get("recipe") != recipe.to_dict():
-        diff = sorted(k for k, v in recipe.to_dict().items() if ck.get("recipe", {}).get(k) != v)
+    stored = _with_defaults(ck.get("recipe"))
+    if recipe is not None and stored != recipe.to_dict():
+        diff = sorted(k for k, v in recipe.to_dict().items() if stored.get(k) != v)
         raise CheckpointError(f"checkpoint {path} was written by a different recipe (differs in "
                               f"{', '.join(diff)}); use another output folder or the same options")
     return ck
@@ -200,11 +210,14 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
              name="scales"),
     ], lr=recipe.lr)
     start, history, elapsed, prior = 0, [], 0.0, recipe.prior
+    ema = ParameterEMA(recipe.ema_decay) if recipe.ema_decay else None
     if resume and os.path.exists(ck_path):
         ck = load_checkpoint(ck_path, recipe)
         net.load_state_dict(ck["net"])
         opt.load_state_dict(ck["opt"])
         start, history, elapsed, prior = ck["epoch"], ck["history"], ck["elapsed"], ck["prior"]
+        if ema is not None and ck.get("ema"):
+            ema.load_state_dict(ck["ema"])
         log(f"resumed from {ck_path} at epoch {start}")
 
     steps_per_epoch = math.ceil(len(ytr) / recipe.batch_size)
@@ -233,12 +246,14 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
             xb = shift_batch(torch.from_numpy(xtr[idx]), recipe.shift, gen).to(device)
             yb = torch.from_numpy(ytr[idx]).to(device)
             logits = net(xb, mode)
-            loss = F.cross_entropy(logits / spec.T, yb)
+            loss = F.cross_entropy(logits / spec.T, yb, label_smoothing=recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             if recipe.prune:   # follow the schedule: prune the weakest connections when behind
                 opt.enforce(target)
+            if ema is not None and p >= recipe.prune_end:
+                ema.update(net)
             loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(idx)
@@ -259,9 +274,14 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
                             prior=prior, spike_density=dens, time_s=elapsed))
         save_checkpoint(ck_path, dict(recipe=recipe.to_dict(), spec=spec.to_json(), epoch=epoch + 1,
                                       net=net.state_dict(), opt=opt.state_dict(), history=history,
-                                      elapsed=elapsed, prior=prior))
+                                      elapsed=elapsed, prior=prior,
+                                      ema=ema.state_dict() if ema is not None else None))
         log(f"epoch {epoch + 1}: loss {loss_sum / seen:.4f} train {correct / seen:.4f} test {test_acc:.4f} "
             f"sparsity {total_sp:.4f} ({mode}, {elapsed:.0f} s)")
+    if ema is not None and ema.avg:
+        ema.copy_to(net)
+        zeros = prune_to(net.rewired_parameters(), recipe.target_sparsity) if recipe.prune else 0.0
+        log(f"exporting the parameter average (EMA, decay {recipe.ema_decay}): weight sparsity {zeros:.4f}")
     report = finish(net, recipe, spec, history, elapsed, xte, yte, out_dir, device, log)
     return report
 

@@ -41,6 +41,8 @@ class Recipe:
     prior: float = 0.02            # Laplace prior strength α (in Adam steps); the budget follows the schedule
     weight_decay: float = 1e-4
     shift: int = 2                  # random shifts ±shift px
+    label_smoothing: float = 0.0    # cross-entropy label smoothing
+    ema_decay: float = 0.0          # > 0: export the EMA of the parameters from prune_end on (train/averaging.py)
     surrogate_alpha: float = 2.0
     init_gain: float = 1.5
     train_subset: Optional[int] = None
@@ -56,6 +58,10 @@ class Recipe:
         if self.fp_epochs < 0 or (self.quant and self.fp_epochs >= self.epochs):
             raise TrainError(f"fp_epochs = {self.fp_epochs} must be in [0, epochs = {self.epochs}) "
                              "so that the last epochs train with quantisation")
+        for name in ("label_smoothing", "ema_decay"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v < 1.0:
+                raise TrainError(f"{name} = {v!r} must be a number in [0, 1)")
         if not 0.0 <= self.prune_start <= self.prune_end <= 1.0:
             raise TrainError(f"need 0 <= prune_start ({self.prune_start}) <= prune_end "
                              f"({self.prune_end}) <= 1")

@@ -34,8 +34,13 @@ def test_quick_recipe_is_bit_exact_on_every_test_digit(tmp_path):
 
 @pytest.mark.slow
 def test_resume_continues_exactly(tmp_path):
-    recipe = recipes.get("quick", train_subset=192, test_subset=100)
-    full = train(recipe, str(tmp_path / "a"), progress=False, log=lambda m: None)
+    # with label smoothing, and the parameter average from 40 % of the run on: it is in the
+    # checkpoint after the first epoch, and the exported model is the average
+    recipe = recipes.get("quick", train_subset=192, test_subset=100, prune_end=0.4, label_smoothing=0.1,
+                         ema_decay=0.9)
+    logs = []
+    full = train(recipe, str(tmp_path / "a"), progress=False, log=logs.append)
+    assert any(m.startswith("exporting the parameter average (EMA, decay 0.9)") for m in logs)
 
     class Stop(Exception):
         pass
@@ -50,6 +55,8 @@ def test_resume_continues_exactly(tmp_path):
     keys = ("train_loss", "train_acc", "test_acc", "weight_sparsity", "prior")
     assert [[h[k] for k in keys] for h in resumed["history"]] == [[h[k] for k in keys] for h in full["history"]]
     assert resumed["int"]["test_acc"] == full["int"]["test_acc"]
+    with open(tmp_path / "a" / "model.dsm", "rb") as fa, open(tmp_path / "b" / "model.dsm", "rb") as fb:
+        assert fa.read() == fb.read()
 
 
 def test_cli_parser_and_early_errors(tmp_path, capsys):

@@ -29,6 +29,13 @@ def test_target_sparsity_outside_range(bad):
         GradRewiring([torch.nn.Parameter(torch.ones(3))], sparsity=bad)
 
 
+@pytest.mark.parametrize("name", ["label_smoothing", "ema_decay"])
+@pytest.mark.parametrize("bad", [1.0, -0.1, True])
+def test_label_smoothing_and_ema_decay_outside_range(name, bad):
+    with pytest.raises(TrainError, match=rf"{name} = {bad!r} must be a number in \[0, 1\)"):
+        recipes.get("default", **{name: bad})
+
+
 def test_wrong_data_shape():
     spec = builtin("scnn5-mnist")
     x = np.zeros((10, 28, 28), np.uint8)
@@ -66,6 +73,12 @@ def test_checkpoint_of_another_recipe_or_format(tmp_path):
     assert load_checkpoint(path, recipes.get("quick"))["epoch"] == 1
     with pytest.raises(CheckpointError, match="different recipe .*differs in seed"):
         load_checkpoint(path, recipes.get("quick", seed=3))
+    # a checkpoint written before a recipe field existed reads as that field's default
+    older = {k: v for k, v in recipes.get("quick").to_dict().items() if k not in ("label_smoothing", "ema_decay")}
+    save_checkpoint(path, dict(recipe=older, epoch=2))
+    assert load_checkpoint(path, recipes.get("quick"))["epoch"] == 2
+    with pytest.raises(CheckpointError, match="differs in ema_decay"):
+        load_checkpoint(path, recipes.get("quick", ema_decay=0.9))
     torch.save({"weights": torch.ones(2)}, path)
     with pytest.raises(CheckpointError, match="is not a dualspike training checkpoint"):
         load_checkpoint(path)
