@@ -36,13 +36,17 @@ class TrainError(DualspikeError, ValueError):
     """A training option or data set is invalid."""
 
 
+def check_fraction(name, v, hint=""):
+    """Validate option ``name``: a number in [0, 1) (``hint`` is appended to the message)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0.0 <= float(v) < 1.0) \
+            or math.isnan(float(v)):
+        raise TrainError(f"{name} = {v!r} must be a number in [0, 1){hint}")
+    return float(v)
+
+
 def check_sparsity(p):
     """Validate a target sparsity: a number in [0, 1)."""
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= float(p) < 1.0) \
-            or math.isnan(float(p)):
-        raise TrainError(f"target sparsity = {p!r} must be a number in [0, 1) (0.94 prunes 94 % "
-                         "of the weights)")
-    return float(p)
+    return check_fraction("target sparsity", p, " (0.94 prunes 94 % of the weights)")
 
 
 def laplace_location(b, sparsity):

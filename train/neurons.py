@@ -151,8 +151,7 @@ class _MultiStepLIF(torch.autograd.Function):
     @staticmethod
     def forward(ctx, current, threshold, unit, cfg, mode):
         quant = mode == "quant"
-        xs, spikes = torch.empty_like(current, memory_format=torch.contiguous_format), \
-            torch.empty_like(current, memory_format=torch.contiguous_format)
+        xs, spikes = (torch.empty_like(current, memory_format=torch.contiguous_format) for _ in range(2))
         inside = torch.empty_like(current, dtype=torch.bool, memory_format=torch.contiguous_format) if quant else None
         step = _quant_charge(current, unit, cfg) if quant else None
         v = torch.zeros_like(current[0])

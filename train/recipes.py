@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from dualspike.spec import builtin
-from .gradr import TrainError, check_sparsity
+from .gradr import TrainError, check_fraction, check_sparsity
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,8 @@ class Recipe:
         if self.fp_epochs < 0 or (self.quant and self.fp_epochs >= self.epochs):
             raise TrainError(f"fp_epochs = {self.fp_epochs} must be in [0, epochs = {self.epochs}) "
                              "so that the last epochs train with quantisation")
-        for name in ("label_smoothing", "ema_decay"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v < 1.0:
-                raise TrainError(f"{name} = {v!r} must be a number in [0, 1)")
+        check_fraction("label_smoothing", self.label_smoothing)
+        check_fraction("ema_decay", self.ema_decay)
         if not 0.0 <= self.prune_start <= self.prune_end <= 1.0:
             raise TrainError(f"need 0 <= prune_start ({self.prune_start}) <= prune_end "
                              f"({self.prune_end}) <= 1")
