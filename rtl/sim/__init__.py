@@ -101,11 +101,12 @@ def _load(lib):
 
 
 def _find(path):
-    """``path``: a directory holding one ``*.v`` + ``*.json`` pair, or the ``.json``/``.v`` itself."""
+    """``path``: a directory holding one ``*.v`` + ``*.json`` pair (other JSON files, such as
+    :func:`~dualspike.rtl.synth.synth`'s cache, are ignored), or the ``.json``/``.v`` itself."""
     if os.path.isdir(path):
-        js = sorted(glob.glob(os.path.join(path, "*.json")))
+        js = sorted(j for j in glob.glob(os.path.join(path, "*.json")) if os.path.exists(j[:-len(".json")] + ".v"))
         if len(js) != 1:
-            raise SimError(f"{path}: expected one accelerator description (*.json), found {len(js)}")
+            raise SimError(f"{path}: expected one accelerator description (a *.json beside a *.v of the same name), found {len(js)}")
         path = js[0]
     base = os.path.splitext(path)[0]
     v, j = base + ".v", base + ".json"

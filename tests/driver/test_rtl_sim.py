@@ -167,3 +167,18 @@ def test_real_rtl_capacity_refused_before_sending(mnist_build, mnist_small):
     with pytest.raises(CapacityError, match=r"layer 0 has \d+ non-zero weights.*holds \d+"):
         acc.load_weights(mnist_small)
     assert not [a for op, a, v in log if op == "write"]
+
+
+def test_build_folder_with_other_json_files(stream_build, stream_model, tmp_path):
+    """A yosys cache (``synth_*.json``) beside the build does not hide its description; a second
+    description does, and the error says how many were found."""
+    from dualspike.rtl.sim import AccelSim, SimError
+    x = np.random.default_rng(5).integers(0, 256, (8, 1, 6, 7), dtype=np.uint8)
+    for name in ("dualspike_top.v", "dualspike_top.json"):
+        shutil.copy(os.path.join(stream_build, name), tmp_path / name)
+    (tmp_path / "synth_xc7_0123456789abcdef.json").write_text('{"luts": 1}')
+    np.testing.assert_array_equal(direct(str(tmp_path), stream_model, x), golden.run(stream_model, x).logits)
+    for ext in ("v", "json"):
+        shutil.copy(os.path.join(stream_build, "dualspike_top." + ext), tmp_path / ("second." + ext))
+    with pytest.raises(SimError, match="found 2"):
+        AccelSim(str(tmp_path))
