@@ -105,7 +105,10 @@ def main(argv=None):
                  f"Adam lr {r['lr']} cosine, LSQ scale lr {r['scale_lr']}, target sparsity "
                  f"{r['target_sparsity']} (cubic ramp from {r['prune_start']:g} to {r['prune_end']:g} of the "
                  f"run, Grad-R prior α {r['prior']} plus the magnitude budget), shifts ±{r['shift']} px, "
-                 f"seed {r['seed']}; torch {quant['torch']} on {quant['device']}.", ""]
+                 f"label smoothing {r.get('label_smoothing', 0):g}, "
+                 + (f"exported: the parameter average from the end of pruning (EMA decay {r['ema_decay']:g} per "
+                    "step), pruned back to the target, " if r.get("ema_decay") else "")
+                 + f"seed {r['seed']}; torch {quant['torch']} on {quant['device']}.", ""]
     if short:
         q, r = short["int"], short["recipe"]
         text += [f"Recipe `short` (`dualspike train --recipe short`): {r['epochs']} epochs ({r['fp_epochs']} "

@@ -138,7 +138,7 @@ def lane_order(work, lanes):
     return tuple(order)
 
 
-def _units(pairs, lanes, T, static, order=None):
+def lane_units(pairs, lanes, T, static, order=None):
     """``pairs`` in the build's channel ``order``, zero-padded to whole groups ``[T', N, H, W, G·L]``,
     the groups ``G`` and each lane's pop cycles per unit ``[N, H·W·G, L]`` (pixel-group order:
     ``Σ_t max(1, pairs)``, plus ``T - 1`` repeat steps for a static input)."""
@@ -156,7 +156,7 @@ def layer_cycles(pairs, lanes, T, static, scan=None, order=None):
     """Cost-model cycles per frame ``[N]`` from ``pairs`` ``[T', N, H, W, Co]``; ``scan``
     (``[N, H*W]``, :func:`scan_cycles`) applies the RTL's scan and per-lane pop schedule
     (:func:`engine_schedule`); ``order``: the build's channel order (None: the model's)."""
-    p, groups, lane = _units(pairs, lanes, T, static, order)
+    p, groups, lane = lane_units(pairs, lanes, T, static, order)
     tt, n, h, w, _ = p.shape
     if scan is None:
         per = np.maximum(p, 1).reshape(tt, n, h, w, groups, lanes).max(axis=-1)
@@ -184,7 +184,7 @@ def layer_bounds(pairs, lanes, T, static, scan, order=None):
     """:class:`LayerBounds` of a layer (arguments as :func:`layer_cycles`, ``scan`` required). The
     engine needs at least ``max(pops, scan)`` cycles; more lanes shorten the pops, and the scan
     (which every group of a pixel repeats) only where they leave fewer groups."""
-    p, groups, lane = _units(pairs, lanes, T, static, order)
+    p, groups, lane = lane_units(pairs, lanes, T, static, order)
     n, hw = p.shape[1], p.shape[2] * p.shape[3]
     words = np.asarray(scan, dtype=np.int64).reshape(n, hw)
     computed = ~emitted_pixels(words == 0)
