@@ -11,12 +11,12 @@ HELP = "train a spiking conv net (Grad-R pruning + 4-bit LSQ) and export it bit-
 DESCRIPTION = __doc__.split("\n\n")[0] + """
 
 Examples:
-  dualspike train -o runs/mnist                         # default recipe: scnn5-mnist, 94 % sparsity, 64 epochs (~20 min)
+  dualspike train -o runs/mnist                         # default recipe: scnn5-mnist, 94 % sparsity, 64 epochs (~25 min)
   dualspike train --recipe short -o runs/short          # 10 epochs, 90 % sparsity
   dualspike train --recipe quick -o runs/quick          # a 1-minute smoke run
   dualspike train --recipe dense -o runs/dense          # the float dense reference
   dualspike train -o runs/mnist --resume                # continue from runs/mnist/checkpoint.pt
-  dualspike train -o runs/avg --label-smoothing 0.1 --ema-decay 0.998   # export the parameter average
+  dualspike train -o runs/plain --label-smoothing 0 --ema-decay 0      # without smoothing and the parameter average
 """
 
 
@@ -32,10 +32,10 @@ def add_arguments(p):
     p.add_argument("--input-bits", type=int, default=None, help="bitplane input bits (1..8)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     p.add_argument("--label-smoothing", type=float, default=None,
-                   help="cross-entropy label smoothing in [0, 1) (default: the recipe's, 0)")
+                   help="cross-entropy label smoothing in [0, 1) (default: the recipe's; default 0.1, short 0)")
     p.add_argument("--ema-decay", type=float, default=None,
                    help="export the moving average of the parameters over the run after pruning, with "
-                        "this decay per step in [0, 1), e.g. 0.998 (default: the recipe's, 0 = off)")
+                        "this decay per step in [0, 1), e.g. 0.998 (default: the recipe's; default 0.998, short 0 = off)")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt")
     p.add_argument("--device", default=None, help="cpu | cuda (default: cuda when present)")
