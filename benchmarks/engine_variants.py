@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from dualspike.golden.cost import engine_schedule, lane_units
+from dualspike.golden.cost import engine_schedule, lane_units, layer_cycles
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VARIANTS = ("today", "dual-scan", "fold", "static-pipe")
@@ -34,19 +34,29 @@ VARIANTS = ("today", "dual-scan", "fold", "static-pipe")
 
 def variant_cycles(prof, i, lanes, word, variant):
     """Mean engine cycles per frame of layer ``i`` of profile ``prof`` with ``lanes`` lanes and
-    ``word``-bit mask words under ``variant`` (module docstring)."""
-    T, static = prof.T, prof.static[i]
-    p, groups, lane = lane_units(prof.pairs[i], lanes, T, static, prof.order(i, lanes))
-    n = p.shape[1]
-    words = np.asarray(prof.scan[word][i], dtype=np.int64).reshape(n, -1)
-    blank = words == 0
-    if variant == "static-pipe" and static:
-        lane = lane - (T - 1)
-    if variant == "fold":
-        per_pixel = lane.reshape(n, -1, groups, lanes).sum(axis=2)
-        return float(engine_schedule(per_pixel, np.maximum(words, 1), 1, blank).mean())
-    reads = (words + 1) // 2 if variant == "dual-scan" else words
-    return float(engine_schedule(lane, np.repeat(np.maximum(reads, 1), groups, axis=1), groups, blank).mean())
+    ``word``-bit mask words under ``variant`` (module docstring); ``today`` is
+    :meth:`~dualspike.rtl.allocation.PairProfile.engine_cycles` itself."""
+    if variant == "today":
+        return prof.engine_cycles(i, lanes, word)
+    T, static, order = prof.T, prof.static[i], prof.order(i, lanes)
+    words = np.asarray(prof.scan[word][i], dtype=np.int64)
+    if variant == "dual-scan":
+        return float(layer_cycles(prof.pairs[i], lanes, T, static, (words + 1) // 2, order).mean())
+    p, groups, lane = lane_units(prof.pairs[i], lanes, T, static, order)
+    words = words.reshape(p.shape[1], -1)
+    if variant == "static-pipe":
+        lane = lane - (T - 1) * static
+        return float(engine_schedule(lane, np.repeat(np.maximum(words, 1), groups, axis=1), groups,
+                                     words == 0).mean())
+    per_pixel = lane.reshape(p.shape[1], -1, groups, lanes).sum(axis=2)            # fold
+    return float(engine_schedule(per_pixel, np.maximum(words, 1), 1, words == 0).mean())
+
+
+def lane_lut_total(prof, lanes, words):
+    """Lane LUTs of a build at today's per-lane cost (``rtl.resources.lane_luts``)."""
+    from dualspike.rtl.resources import lane_luts
+    return sum(L * lane_luts(ls.kind, w, prof.static[i])
+               for i, (ls, L, w) in enumerate(zip(prof.spec.layers, lanes, words)))
 
 
 def lanes_for(prof, i, word, variant, target):
@@ -67,7 +77,6 @@ def board_section(model, board, x, x_alloc, target):
     the accelerator report choose it), costed per variant on ``x``."""
     from dualspike.demo import step_board_allocation
     from dualspike.rtl.allocation import PairProfile
-    from dualspike.rtl.resources import lane_luts
     from tables import markdown_table
     lanes, words, _, _, _ = step_board_allocation(model, board, x_alloc)
     prof = PairProfile(model, x)
@@ -82,13 +91,12 @@ def board_section(model, board, x, x_alloc, target):
     out += markdown_table(["layer", "kind", "lanes:", "word:"] + [f"{v}:" for v in VARIANTS], rows)
     out += ["", f"Fewest lanes per layer for {target:,} cycles (same word widths); `LUT` = the lanes at "
             "today's per-lane cost (a lower bound for the variant), against the auto build's "
-            f"{sum(L * lane_luts(ls.kind, w, prof.static[i]) for i, (ls, L, w) in enumerate(zip(spec.layers, lanes, words))):,}.", ""]
+            f"{lane_lut_total(prof, lanes, words):,}.", ""]
     rows = []
     for v in VARIANTS:
         need = [lanes_for(prof, i, w, v, target) for i, w in enumerate(words)]
         ok = all(L is not None for L, _ in need)
-        luts = sum(L * lane_luts(ls.kind, w, prof.static[i]) for i, ((L, _), ls, w) in
-                   enumerate(zip(need, spec.layers, words))) if ok else None
+        luts = lane_lut_total(prof, [L for L, _ in need], words) if ok else None
         interval = max(c for _, c in need)
         rows.append([v, " / ".join("—" if L is None else str(L) for L, _ in need),
                      f"{interval:,.0f}", f"{pairs / sum(L for L, _ in need) / interval:.2f}" if ok else "—",
