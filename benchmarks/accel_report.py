@@ -62,6 +62,39 @@ def limit_rows(prof, lanes, word, order, rows):
     return out
 
 
+def cycle_budget_lines(limits, rows):
+    """Markdown: where every lane's cycles of a frame go (engine model, means per frame). Each lane
+    has the frame interval ``F`` (the slowest layer's engine cycles); they split into matched pairs,
+    bubbles (steps without a pair, and a static layer's repeat steps), waiting inside the layer's own
+    cycles and slack (``F`` minus the layer's cycles, when another layer is slower). Waiting is
+    either imbalance (a lane's pops short of the busiest lane's) or the scan (the layer's cycles
+    beyond its busiest lane's pops, on every lane: window reads, fill and drain).
+    Utilization = pairs / all."""
+    interval = max(r["engine_cycles"] for r in rows)
+    keys = ("pairs", "bubbles", "imbalance", "scan", "slack")
+    table, tot = [], dict.fromkeys(("all",) + keys, 0.0)
+    for r, lim in zip(rows, limits):
+        L, c = r["lanes"], r["engine_cycles"]
+        part = dict(all=L * interval, pairs=r["pairs"], bubbles=lim["all_pops"] - r["pairs"],
+                    imbalance=L * lim["pops"] - lim["all_pops"], scan=L * (c - lim["pops"]),
+                    slack=L * (interval - c))
+        table.append((r["layer"], L, part))
+        for k in tot:
+            tot[k] += part[k]
+    out = ["Where the lanes' cycles go (engine model, means per frame): every lane has the frame interval "
+           f"({interval:.0f} cycles, the slowest layer's engine cycles); they split into matched pairs, "
+           "bubbles (a step without a pair, or a static layer's repeat step, costs one cycle), waiting "
+           "inside the layer's own cycles, either for the busiest lane (`imbalance`: a lane's pops short of "
+           "the busiest lane's) or beyond the busiest lane's pops (`scan`: the window scan, fill and drain), "
+           "and slack (the layer is faster than the slowest). Utilization = pairs / lane cycles.", "",
+           "| layer | lanes | lane cycles | pairs | bubbles | imbalance | scan | slack | utilization |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for layer, L, p in table + [("all", sum(r["lanes"] for r in rows), tot)]:
+        share = " | ".join(f"{p[k]:,.0f} ({p[k] / p['all']:.0%})" for k in keys)
+        out.append(f"| {layer} | {L} | {p['all']:,.0f} | {share} | {p['pairs'] / p['all']:.3f} |")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="scnn5-mnist")
@@ -190,6 +223,7 @@ def main(argv=None):
         nxt = f"{r['next_lanes']}: {r['next_engine']:.0f}, +{r['next_luts']}" if r["next_lanes"] else "–"
         lines.append(f"| {r['layer']} | {r['lanes']} | {r['groups']} | {r['word']} | {r['pairs']:.0f} | "
                      f"{r['pops']:.0f} | {r['scan']:.0f} | {r['engine']:.0f} | {r['bound']} | {nxt} |")
+    lines += ["", *cycle_budget_lines(limits, rows)]
     lines += ["", f"| clock | FPS ({source} interval) |", "|---|---|"]
     lines += [f"| {mhz} MHz | {mhz * 1e6 / interval:,.0f} |" for mhz in CLOCKS]
     est = estimate_resources(spec, lanes, default_capacities(spec, args.board), spec.T, word, fifo_ram,

@@ -127,26 +127,39 @@ def test_layer_bounds_by_hand():
     scan = np.array([[4, 0, 0]])
     b = layer_bounds(pairs, 1, 1, False, scan)
     assert (b.pairs[0], b.pops[0]) == (3, 3 + 1 + 1 + 1)              # channel 1 and pixel 1: bubbles
+    assert b.all_pops[0] == b.pops[0]                                   # one lane
     assert b.scan[0] == (4 * 2 + WINDOW_GAP) + (1 * 2 + WINDOW_GAP) - WINDOW_GAP
     assert layer_bounds(pairs, 1, 3, True, scan).pops[0] == 6 + 4 * 2  # static: T - 1 repeats a unit
     two = layer_bounds(pairs, 2, 1, False, scan, order=(1, 0))          # channel 0 on lane 1
     assert (two.pairs[0], two.pops[0], two.scan[0]) == (3, 4, 4 + 1 + WINDOW_GAP)
+    assert two.all_pops[0] == 4 + 2                                     # lane 0: bubbles at both pixels
 
 
-@pytest.mark.parametrize("co,lanes", [(30, 6), (64, 11), (10, 3), (5, 5), (7, 1)])
+@pytest.mark.parametrize("co,lanes", [(30, 6), (64, 11), (10, 3), (5, 5), (7, 1), (32, 17)])
 def test_lane_order_balances_the_lanes(co, lanes):
     """A permutation that keeps each lane's slot count (h = l, l + L, … < Co), puts the heaviest
-    channel first and leaves no lane more loaded than identity's busiest one; costing a layer in
-    an order is costing its pairs permuted."""
+    channel on a lane with the fewest slots and leaves no lane more loaded than identity's busiest
+    one; costing a layer in an order is costing its pairs permuted."""
     rng = np.random.default_rng(co * 100 + lanes)
     work = rng.integers(1, 1000, co) * (1 + 9 * (rng.random(co) < 0.2))       # a few heavy channels
     order = lane_order(work, lanes)
     assert sorted(order) == list(range(co))
     loads = [sum(work[order[h]] for h in range(l, co, lanes)) for l in range(lanes)]
     ident = [sum(work[h] for h in range(l, co, lanes)) for l in range(lanes)]
-    assert max(loads) <= max(ident) and order[0] == int(np.argmax(work))
+    fewest = co % lanes                          # the first lane with one slot less (0: all equal)
+    assert max(loads) <= max(ident) and order[fewest] == int(np.argmax(work))
     pairs = rng.integers(0, 4, (2, 3, 2, 2, co))
     assert np.array_equal(channel_work(pairs), np.maximum(pairs, 1).sum(axis=(0, 1, 2, 3)))
     scan = rng.integers(0, 5, (3, 4))
     assert np.array_equal(layer_cycles(pairs, lanes, 2, False, scan, order),
                           layer_cycles(pairs[..., list(order)], lanes, 2, False, scan))
+
+
+def test_lane_order_gives_a_heavy_channel_a_lane_to_itself():
+    """32 channels on 17 lanes (15 lanes hold two, 2 hold one): the two channels heavier than a
+    lane's share take the one-channel lanes, so the busiest lane carries one heavy channel only."""
+    work = np.full(32, 100)
+    work[[5, 20]] = 250
+    order = lane_order(work, 17)
+    assert sorted((order[15], order[16])) == [5, 20]
+    assert max(sum(work[order[h]] for h in range(l, 32, 17)) for l in range(17)) == 250

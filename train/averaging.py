@@ -14,6 +14,8 @@ import math
 
 import torch
 
+from .gradr import over_channel_cap
+
 
 class ParameterEMA:
     """EMA of a module's parameters (``named_parameters``), saved and restored with the checkpoint."""
@@ -47,13 +49,18 @@ class ParameterEMA:
 
 
 @torch.no_grad()
-def prune_to(weights, sparsity):
+def prune_to(weights, sparsity, channel_cap=0.0):
     """Zero the smallest-magnitude entries of ``weights`` (a list of tensors, ranked together) so
-    that at least ``sparsity`` of them are zero; returns the fraction of zeros."""
+    that at least ``sparsity`` of them are zero, then hold each tensor's output channels to
+    ``channel_cap`` times its mean non-zeros (:func:`~.gradr.over_channel_cap`; 0: off); returns
+    the fraction of zeros."""
     flat = torch.cat([w.detach().abs().reshape(-1) for w in weights])
     need = int(math.ceil(sparsity * flat.numel()))
     if need > 0:
         cut = torch.kthvalue(flat, need).values
         for w in weights:
             w[w.abs() <= cut] = 0.0
+    for w in weights:
+        if w.dim() >= 2:
+            w[over_channel_cap(w.detach().abs(), channel_cap)] = 0.0
     return float(sum(int((w == 0).sum()) for w in weights)) / flat.numel()

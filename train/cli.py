@@ -36,6 +36,9 @@ def add_arguments(p):
     p.add_argument("--ema-decay", type=float, default=None,
                    help="export the moving average of the parameters over the run after pruning, with "
                         "this decay per step in [0, 1), e.g. 0.998 (default: the recipe's; default 0.998, short 0 = off)")
+    p.add_argument("--channel-cap", type=float, default=None,
+                   help="prune so that no output channel keeps more than this multiple of its layer's mean "
+                        "non-zero weights, e.g. 1.25: balances the hardware lanes (default: the recipe's; 0 = off)")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt")
     p.add_argument("--device", default=None, help="cpu | cuda (default: cuda when present)")
@@ -66,7 +69,8 @@ def main(args):
                                            input_bits=args.input_bits)
     recipe = recipes.get(args.recipe, model=args.model, epochs=args.epochs,
                          target_sparsity=args.target_sparsity, seed=args.seed,
-                         label_smoothing=args.label_smoothing, ema_decay=args.ema_decay, **overrides)
+                         label_smoothing=args.label_smoothing, ema_decay=args.ema_decay,
+                         channel_cap=args.channel_cap, **overrides)
     report = loop.train(recipe, args.output, data=args.data, resume=args.resume,
                         progress=not args.no_progress, device=args.device)
     fin = report.get("int") or report["float"]

@@ -49,6 +49,36 @@ def check_sparsity(p):
     return check_fraction("target sparsity", p, " (0.94 prunes 94 % of the weights)")
 
 
+def check_channel_cap(cap):
+    """Validate a per-channel cap: 0 (off) or a number ≥ 1 (a multiple of the layer's mean)."""
+    if isinstance(cap, bool) or not isinstance(cap, (int, float)) or math.isnan(float(cap)) \
+            or not (float(cap) == 0.0 or float(cap) >= 1.0):
+        raise TrainError(f"channel cap = {cap!r} must be 0 (off) or a number >= 1 (1.25 lets an output "
+                         "channel keep at most 1.25x its layer's mean number of non-zero weights)")
+    return float(cap)
+
+
+@torch.no_grad()
+def over_channel_cap(values, cap):
+    """Of a weight tensor's non-negative ``values`` (``θ`` or ``|w|``, output channels first), the
+    entries to prune so that no output channel keeps more than ``ceil(cap · mean)`` positive
+    entries (``mean``: positive entries per output channel over the tensor); the smallest go first.
+    Balances the matched pairs over a layer's output channels, which the hardware's lanes share
+    (a channel with twice the mean non-zeros sets its layer's pace). ``cap = 0``: nothing."""
+    rows = values.reshape(values.shape[0], -1)
+    excess = torch.zeros_like(rows, dtype=torch.bool)
+    pos = rows > 0
+    counts = pos.sum(dim=1)
+    if not cap or int(counts.sum()) == 0:
+        return excess.reshape(values.shape)
+    keep = int(math.ceil(cap * float(counts.sum()) / rows.shape[0]))
+    for c in torch.nonzero(counts > keep).flatten().tolist():
+        ranked = torch.argsort(torch.where(pos[c], rows[c], torch.full_like(rows[c], float("inf"))),
+                               stable=True)
+        excess[c, ranked[:int(counts[c]) - keep]] = True
+    return excess.reshape(values.shape)
+
+
 def laplace_location(b, sparsity):
     """``μ = b · ln(2(1 - p))``: the location for which a Laplace(μ, b) has mass ``p`` below 0
     (``μ ≤ 0`` for ``p ≥ 0.5``; for ``p < 0.5`` the formula gives ``μ > 0``)."""
@@ -122,14 +152,16 @@ class GradRewiring(Optimizer):
         return loss
 
     @torch.no_grad()
-    def enforce(self, sparsity):
+    def enforce(self, sparsity, channel_cap=0.0):
         """Hold the rewired *weights* (tensors with ≥ 2 dims) at a sparsity of at least
         ``sparsity``, globally over the layers: if fewer than that fraction have ``θ ≤ 0``, the
         connections with the smallest positive ``θ`` get ``θ = 0`` (pruned, ``w = 0``). They keep
         receiving the rewired gradient and grow back when the data asks for it (then the next
         smallest are pruned). This budget makes the run follow the sparsity schedule without
         raising the prior strength α, whose adaptation overshot (98.8 % sparsity, a collapse to
-        chance) when the schedule moved quickly. Returns the number of connections pruned."""
+        chance) when the schedule moved quickly. ``channel_cap`` > 0 then also holds every output
+        channel of a tensor to at most that multiple of the tensor's mean non-zeros
+        (:func:`over_channel_cap`). Returns the number of connections pruned."""
         check_sparsity(sparsity)
         params = [p for g in self.param_groups if g["rewire"] for p in g["params"] if p.dim() >= 2]
         if not params or sparsity <= 0:
@@ -137,16 +169,15 @@ class GradRewiring(Optimizer):
         thetas = [self.state[p]["theta"] for p in params]
         flat = torch.cat([t.reshape(-1) for t in thetas])
         need = int(math.ceil(sparsity * flat.numel())) - int((flat <= 0).sum())
-        if need <= 0:
-            return 0
-        pos = flat[flat > 0]
-        cut = torch.kthvalue(pos, min(need, pos.numel())).values
+        cut = torch.kthvalue(flat[flat > 0], min(need, int((flat > 0).sum()))).values if need > 0 else None
         n = 0
         for p, t in zip(params, thetas):
-            m = (t > 0) & (t <= cut)
-            n += int(m.sum())
-            t[m] = 0.0
-            p.copy_(self.state[p]["sign"] * t.clamp_min(0))
+            m = (t > 0) & (t <= cut) if cut is not None else torch.zeros_like(t, dtype=torch.bool)
+            m |= over_channel_cap(torch.where(m, torch.zeros_like(t), t.clamp_min(0)), channel_cap)
+            if m.any():
+                n += int(m.sum())
+                t[m] = 0.0
+                p.copy_(self.state[p]["sign"] * t.clamp_min(0))
         return n
 
     def sparsity(self):

@@ -251,7 +251,7 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
             loss.backward()
             opt.step()
             if recipe.prune:   # follow the schedule: prune the weakest connections when behind
-                opt.enforce(target)
+                opt.enforce(target, recipe.channel_cap)
             if ema is not None and p >= recipe.prune_end:
                 ema.update(net)
             loss_sum += float(loss.detach()) * len(idx)
@@ -280,7 +280,7 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
             f"sparsity {total_sp:.4f} ({mode}, {elapsed:.0f} s)")
     if ema is not None and ema.avg:
         ema.copy_to(net)
-        zeros = prune_to(net.rewired_parameters(), recipe.target_sparsity) if recipe.prune else 0.0
+        zeros = prune_to(net.rewired_parameters(), recipe.target_sparsity, recipe.channel_cap) if recipe.prune else 0.0
         log(f"exporting the parameter average (EMA, decay {recipe.ema_decay}): weight sparsity {zeros:.4f}")
     report = finish(net, recipe, spec, history, elapsed, xte, yte, out_dir, device, log)
     return report

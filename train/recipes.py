@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from dualspike.spec import builtin
-from .gradr import TrainError, check_fraction, check_sparsity
+from .gradr import TrainError, check_channel_cap, check_fraction, check_sparsity
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Recipe:
     shift: int = 2                  # random shifts ±shift px
     label_smoothing: float = 0.0    # cross-entropy label smoothing
     ema_decay: float = 0.0          # > 0: export the EMA of the parameters from prune_end on (train/averaging.py)
+    channel_cap: float = 0.0        # > 0: no output channel keeps more than this × its layer's mean non-zeros
     surrogate_alpha: float = 2.0
     init_gain: float = 1.5
     train_subset: Optional[int] = None
@@ -62,6 +63,7 @@ class Recipe:
                              "so that the last epochs train with quantisation")
         check_fraction("label_smoothing", self.label_smoothing)
         check_fraction("ema_decay", self.ema_decay)
+        check_channel_cap(self.channel_cap)
         if not 0.0 <= self.prune_start <= self.prune_end <= 1.0:
             raise TrainError(f"need 0 <= prune_start ({self.prune_start}) <= prune_end "
                              f"({self.prune_end}) <= 1")

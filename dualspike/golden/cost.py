@@ -125,14 +125,16 @@ def lane_order(work, lanes):
     """A channel order (``order[h]`` = the channel in hardware channel ``h``, lane ``h % lanes``)
     that balances the lanes' summed ``work``: heaviest channel first, each to the least loaded lane
     with a free group (lane ``l`` holds the channels ``h = l, l + lanes, … < Co``); ties go to the
-    lower lane. Deterministic."""
+    lane with fewer groups left, then the lower lane, so the heaviest channels start the lanes that
+    hold fewer channels (a channel heavier than a lane's share then has a lane to itself).
+    Deterministic."""
     work = np.asarray(work, dtype=np.float64)
     co = len(work)
     slots = [list(range(l, co, lanes)) for l in range(lanes)]
     load = np.zeros(lanes)
     order = [0] * co
     for c in sorted(range(co), key=lambda c: (-work[c], c)):
-        lane = min((l for l in range(lanes) if slots[l]), key=lambda l: (load[l], l))
+        lane = min((l for l in range(lanes) if slots[l]), key=lambda l: (load[l], len(slots[l]), l))
         order[slots[lane].pop(0)] = c
         load[lane] += work[c]
     return tuple(order)
@@ -173,11 +175,12 @@ class LayerBounds(NamedTuple):
     """What bounds a layer's engine cycles (:func:`layer_bounds`), per frame ``[N]``: the busiest
     lane's matched ``pairs`` and its ``pops`` (pairs plus bubbles), and the ``scan``'s reads plus
     the gaps between windows, all over the pixels the lanes compute (a conv core answers every blank
-    window after the frame's first from its cache)."""
+    window after the frame's first from its cache); ``all_pops``: the pops of every lane together."""
 
     pairs: np.ndarray
     pops: np.ndarray
     scan: np.ndarray
+    all_pops: np.ndarray
 
 
 def layer_bounds(pairs, lanes, T, static, scan, order=None):
@@ -191,8 +194,9 @@ def layer_bounds(pairs, lanes, T, static, scan, order=None):
     keep = np.repeat(computed, groups, axis=1)[..., None]
     pure = p.sum(axis=0).reshape(n, hw * groups, lanes)
     reads = (np.maximum(words, 1) * groups + WINDOW_GAP) * computed
-    return LayerBounds((pure * keep).sum(axis=1).max(axis=1), (lane * keep).sum(axis=1).max(axis=1),
-                       reads.sum(axis=1) - WINDOW_GAP)
+    pops = (lane * keep).sum(axis=1)
+    return LayerBounds((pure * keep).sum(axis=1).max(axis=1), pops.max(axis=1), reads.sum(axis=1) - WINDOW_GAP,
+                       pops.sum(axis=1))
 
 
 def emitted_pixels(blank):

@@ -1,11 +1,13 @@
 """Gradient rewiring: one step against a hand computation; frozen sign; regrowth; prior location;
-the sparsity budget."""
+the sparsity budget; the per-channel cap."""
 import math
 
 import pytest
 import torch
 
-from dualspike.train.gradr import GradRewiring, TrainError, check_sparsity, laplace_location
+from dualspike.train.averaging import prune_to
+from dualspike.train.gradr import (GradRewiring, TrainError, check_channel_cap, check_sparsity, laplace_location,
+                                   over_channel_cap)
 
 
 def test_gradr_step_by_hand():
@@ -95,3 +97,47 @@ def test_enforce_prunes_the_smallest_weights_globally_and_leaves_biases():
     w.grad = -torch.sign(w.detach() + (w == 0) * opt.hidden(w)[1])      # pruned weights grow back
     opt.step()
     assert (w == 0).float().mean().item() < 0.9
+
+
+def test_channel_cap_trims_the_heaviest_channels_by_magnitude():
+    # 3 output channels with 4, 1 and 1 positive entries: mean 2, cap 1.0 keeps ceil(2) = 2 each
+    v = torch.tensor([[0.4, 0.1, 0.3, 0.2], [0.0, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0, 0.6]])
+    assert over_channel_cap(v, 1.0).tolist() == [[False, True, False, True], [False] * 4, [False] * 4]
+    assert not over_channel_cap(v, 2.0).any() and not over_channel_cap(v, 0.0).any()
+    assert not over_channel_cap(torch.zeros(2, 3), 1.0).any()
+    conv = torch.rand(8, 4, 3, 3) * (torch.rand(8, 4, 3, 3) < 0.3)          # a conv weight, channels first
+    conv[0] = torch.rand(4, 3, 3) + 0.01                                     # one dense channel
+    m = over_channel_cap(conv, 1.25)
+    keep = math.ceil(1.25 * int((conv > 0).sum()) / 8)
+    left = ((conv > 0) & ~m).reshape(8, -1).sum(1)
+    assert int(left.max()) == keep and int(left[0]) == keep
+    assert float(conv[0][~m[0]].min()) >= float(conv[0][m[0]].max())       # the smallest went
+    light = (conv > 0).reshape(8, -1).sum(1) <= keep
+    assert not m.reshape(8, -1)[light].any()                                # channels under the cap keep all
+
+
+def test_enforce_and_prune_to_apply_the_channel_cap():
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.randn(16, 8, 3, 3))
+    with torch.no_grad():
+        w[:2] *= 10                                          # two channels that magnitude pruning keeps whole
+    opt = GradRewiring([w])
+    opt.enforce(0.8)
+    assert int((w[0] != 0).sum()) > 60                      # magnitude pruning alone keeps channel 0
+    kept = w.numel() - math.ceil(0.8 * w.numel())           # non-zeros after the global budget
+    opt.enforce(0.8, channel_cap=1.25)
+    nz = (w != 0).reshape(16, -1).sum(1)
+    assert int(nz[0]) == int(nz[1]) == int(nz.max()) == math.ceil(1.25 * kept / 16)
+    assert (w == 0).float().mean().item() >= 0.8
+    assert (opt.hidden(w)[0][w.detach() == 0] <= 0).all()  # pruned in the hidden state too
+    e = torch.randn(16, 8, 3, 3)
+    e[:2] *= 10
+    zeros = prune_to([e], 0.8, channel_cap=1.25)
+    nz = (e != 0).reshape(16, -1).sum(1)
+    assert zeros >= 0.8 and int(nz[0]) < 72
+
+
+@pytest.mark.parametrize("bad", [0.5, -1.0, float("nan"), True, "1.2"])
+def test_channel_cap_outside_range(bad):
+    with pytest.raises(TrainError, match="channel cap"):
+        check_channel_cap(bad)
