@@ -7,6 +7,8 @@ its layer's pace: in the shipped scnn5-mnist, layer 1's heaviest channel has 50 
 against a mean of 26 and 2.3x the mean pairs. The cap trims such channels during Grad-R pruning and
 at the export of the parameter average (``train/gradr.py: over_channel_cap``).
 
+    python -m dualspike train -o runs/cap125 --channel-cap 1.25     # the default recipe with a cap
+    python -m dualspike train -o runs/cap150 --channel-cap 1.5      # (seed 0, 2 torch threads, ~25 min each)
     python benchmarks/channel_cap.py --run shipped=dualspike/pretrained/scnn5-mnist.dsm \\
         --run cap1.25=runs/cap125 --run cap1.5=runs/cap150
 

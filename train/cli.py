@@ -17,6 +17,7 @@ Examples:
   dualspike train --recipe dense -o runs/dense          # the float dense reference
   dualspike train -o runs/mnist --resume                # continue from runs/mnist/checkpoint.pt
   dualspike train -o runs/plain --label-smoothing 0 --ema-decay 0      # without smoothing and the parameter average
+  dualspike train -o runs/cap --channel-cap 1.25        # no output channel above 1.25x its layer's mean non-zeros
 """
 
 

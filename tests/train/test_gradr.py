@@ -139,5 +139,9 @@ def test_enforce_and_prune_to_apply_the_channel_cap():
 
 @pytest.mark.parametrize("bad", [0.5, -1.0, float("nan"), True, "1.2"])
 def test_channel_cap_outside_range(bad):
+    from dualspike.train import recipes
     with pytest.raises(TrainError, match="channel cap"):
         check_channel_cap(bad)
+    with pytest.raises(TrainError, match="channel cap"):
+        recipes.get("default", channel_cap=bad)
+    assert recipes.get("default", channel_cap=1.25).channel_cap == 1.25
