@@ -46,17 +46,13 @@ def nonzeros_per_channel(model):
     return out
 
 
-def board_figures(model, board, x, x_alloc):
-    """The ``auto`` build's lanes, engine-model interval and utilization on ``x``."""
+def board_figures(model, board, prof, x_alloc):
+    """The ``auto`` build's lanes (chosen on ``x_alloc``), and its engine-model interval and
+    utilization by the profile ``prof``."""
     from dualspike.demo import step_board_allocation
-    from dualspike.rtl.allocation import PairProfile
     lanes, words, _, _, _ = step_board_allocation(model, board, x_alloc)
-    prof = PairProfile(model, x)
-    cycles = [prof.engine_cycles(i, L, w) for i, (L, w) in enumerate(zip(lanes, words))]
-    pairs = sum(float(p.sum(axis=(0, 2, 3, 4)).mean()) for p in prof.pairs)
-    busiest = prof.pairs[1].sum(axis=(0, 2, 3)).mean(axis=0).max() if len(prof.pairs) > 1 else np.nan
-    return dict(lanes=lanes, interval=max(cycles), utilization=pairs / sum(lanes) / max(cycles),
-                busiest=float(busiest))
+    interval = prof.frame_cycles(lanes, words)
+    return dict(lanes=lanes, interval=interval, utilization=prof.frame_pairs() / sum(lanes) / interval)
 
 
 def main(argv=None):
@@ -70,6 +66,7 @@ def main(argv=None):
     sys.path.insert(0, HERE)
     from accel_report import inputs
     from tables import markdown_table, publish
+    from dualspike.rtl.allocation import PairProfile
     boards = a.boards.split(",")
     rows, name = [], None
     for spec in a.run:
@@ -78,17 +75,18 @@ def main(argv=None):
             ap.error(f"--run {spec!r}: give LABEL=PATH")
         model, rep = load_run(path)
         name = name or rep["recipe"]["model"]
-        x, _ = inputs(model.spec, a.frames)
+        prof = PairProfile(model, inputs(model.spec, a.frames)[0])
         x_alloc = inputs(model.spec, 64)[0]
+        busiest = prof.pairs[1].sum(axis=(0, 2, 3)).mean(axis=0).max() if len(prof.pairs) > 1 else np.nan
         fin = rep.get("int") or rep["float"]
         nz = nonzeros_per_channel(model)
         row = [label, f"{rep['recipe'].get('channel_cap', 0.0):g}", f"{100 * fin['test_acc']:.1f} %",
                f"{100 * fin['weight_sparsity_before_removal']:.2f} %",
                " / ".join(f"{m}/{mean:.0f}" for m, mean in nz[:-1])]
         for board in boards:
-            f = board_figures(model, board, x, x_alloc)
+            f = board_figures(model, board, prof, x_alloc)
             if board == boards[0]:
-                row.append(f"{f['busiest']:,.0f}")
+                row.append(f"{busiest:,.0f}")
             row += [",".join(map(str, f["lanes"])), f"{f['interval']:,.0f}", f"{f['utilization']:.2f}"]
         rows.append(row)
         print(row, flush=True)

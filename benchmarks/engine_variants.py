@@ -72,16 +72,14 @@ def lanes_for(prof, i, word, variant, target):
     return None, best
 
 
-def board_section(model, board, x, x_alloc, target):
+def board_section(model, board, prof, x_alloc, target):
     """The report section of one board: the ``auto`` build chosen on ``x_alloc`` (as the generator and
-    the accelerator report choose it), costed per variant on ``x``."""
+    the accelerator report choose it), costed per variant by the profile ``prof``."""
     from dualspike.demo import step_board_allocation
-    from dualspike.rtl.allocation import PairProfile
     from tables import markdown_table
     lanes, words, _, _, _ = step_board_allocation(model, board, x_alloc)
-    prof = PairProfile(model, x)
     spec = model.spec
-    pairs = sum(float(p.sum(axis=(0, 2, 3, 4)).mean()) for p in prof.pairs)
+    pairs = prof.frame_pairs()
     cyc = {v: [variant_cycles(prof, i, L, w, v) for i, (L, w) in enumerate(zip(lanes, words))] for v in VARIANTS}
     out = [f"## {board}: auto build, lanes {lanes}, mask words {list(words)}", ""]
     rows = [[i, ls.kind, L, w] + [f"{cyc[v][i]:,.0f}" for v in VARIANTS] for i, (ls, L, w) in
@@ -116,6 +114,7 @@ def main(argv=None):
     sys.path.insert(0, HERE)
     from accel_report import inputs, load
     from tables import publish
+    from dualspike.rtl.allocation import PairProfile
     model, what = load(a.model)
     x, data = inputs(model.spec, a.frames)
     x_alloc = inputs(model.spec, 64)[0]          # the auto build of accel_report.py and the demo
@@ -125,8 +124,9 @@ def main(argv=None):
              "Cost-model projections, not measurements: today's column is the model the Verilator runs "
              "match (`accel_<model>_<board>.md`); the others change the scan or the lanes as the module "
              "docstring says. Utilization = pair bound (Σ pairs / Σ lanes) / interval.", ""]
+    prof = PairProfile(model, x)                   # the model's pairs and window words, for every board
     for board in a.boards.split(","):
-        lines += board_section(model, board, x, x_alloc, a.target)
+        lines += board_section(model, board, prof, x_alloc, a.target)
     publish(lines, os.path.join(a.out, f"engine_variants_{a.model}.md"))
 
 

@@ -45,6 +45,11 @@ class PairProfile:
                 static = False
         self.work = [channel_work(p) for p in self.pairs]       # pop cycles per channel, for orders
 
+    def frame_pairs(self):
+        """Matched pairs per frame over every layer (mean over the sample inputs): the numerator of
+        the pair bound ``Σ pairs / Σ lanes``."""
+        return sum(float(p.sum(axis=(0, 2, 3, 4)).mean()) for p in self.pairs)
+
     def cycles(self, i, lanes):
         """Golden cost model (DESIGN.md §3): pair cycles only."""
         return float(layer_cycles(self.pairs[i], lanes, self.T, self.static[i]).mean())
