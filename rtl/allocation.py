@@ -82,9 +82,10 @@ class PairProfile:
 
 
 def lane_choices(co):
-    """Lane counts for ``co`` output channels that each give a different number of channel groups
-    (fewer lanes with the same groups only idle lanes), ascending from 1 to ``co``."""
-    return sorted({-(-co // g) for g in range(1, co + 1)})
+    """Lane counts for ``co`` output channels: every count from 1 to ``co``. A count that does not
+    divide the channels leaves some lanes a channel fewer, and :func:`~dualspike.golden.cost.lane_order`
+    gives those lanes the heaviest channels, so each count balances the load differently."""
+    return list(range(1, co + 1))
 
 
 class Allocation(NamedTuple):
