@@ -48,14 +48,12 @@ def inputs(spec, n):
 def limit_rows(prof, lanes, word, order, rows):
     """Per layer: what bounds its engine cycles (:meth:`PairProfile.bounds`) and what the next
     lane count that saves a channel group would give."""
-    from dualspike.rtl.allocation import lane_choices
     from dualspike.rtl.resources import lane_luts
     spec, out = prof.spec, []
     for i, (ls, L, w) in enumerate(zip(spec.layers, lanes, word)):
         b = prof.bounds(i, L, w, None if order is None else order[i])
         groups = -(-ls.out_channels // L)
-        more = [c for c in lane_choices(ls.out_channels) if -(-ls.out_channels // c) < groups]
-        nl = more[0] if more else None
+        nl = -(-ls.out_channels // (groups - 1)) if groups > 1 else None     # the fewest lanes for a group less
         out.append(dict(layer=i, lanes=L, groups=groups, word=w, **b,
                         engine=rows[i]["engine_cycles"], bound="scan" if b["scan"] > b["pops"] else "pops",
                         next_lanes=nl, next_engine=prof.engine_cycles(i, nl, w) if nl else None,

@@ -134,8 +134,8 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT, fifo_r
     """``{"luts", "bram36"}`` estimate of a build (``word``: one width or one per layer; ``fifo_ram``:
     the lanes' entry-FIFO placement, one or one per layer; ``family`` of the device). LUTs: the
     model above, fitted to per-core yosys figures (the largest per-lane cost measured), plus
-    :func:`lutram_luts` of every memory placed in LUT RAM, times :data:`FLAT_LUT_FACTOR` for the
-    whole top synthesized flat (it errs high: 1.02x the whole-top yosys figure of scnn5-mnist's
+    :func:`lutram_luts` of every memory placed in LUT RAM, for the whole top synthesized flat
+    (:func:`flat_top_luts`) (it errs high: 1.02x the whole-top yosys figure of scnn5-mnist's
     pynq-z2 ``auto`` build of 2026-12-07); BRAM: every lane's memories
     (:func:`~dualspike.rtl.blocks.sparsity_lane.lane_memories`) and the frame FIFOs by
     :func:`memory_bram36`, and the weight loader."""
@@ -161,7 +161,13 @@ def estimate_resources(spec, lanes, capacities, t_max, word=WORD_DEFAULT, fifo_r
         mems = lane_memories(geo)
         bram += L * sum(memory_bram36(*m) for m in mems)
         luts += L * sum(lutram_luts(d, wd, family) for d, wd, st in mems if st == "distributed")
-    return {"luts": int(FLAT_LUT_FACTOR * luts), "bram36": float(bram)}
+    return {"luts": int(flat_top_luts(luts)), "bram36": float(bram)}
+
+
+def flat_top_luts(luts):
+    """LUTs of a design whose cores and glue, synthesized apart, take ``luts``, once yosys synthesizes
+    the whole top flat (:data:`FLAT_LUT_FACTOR`): the figure the board's LUT budget holds for."""
+    return FLAT_LUT_FACTOR * luts
 
 
 def fits(board, res):
