@@ -18,6 +18,7 @@ Examples:
   dualspike train -o runs/mnist --resume                # continue from runs/mnist/checkpoint.pt
   dualspike train -o runs/plain --label-smoothing 0 --ema-decay 0      # without smoothing and the parameter average
   dualspike train -o runs/cap --channel-cap 1.25        # no output channel above 1.25x its layer's mean non-zeros
+  dualspike train -o runs/sparse --spike-penalty 2      # fewer spikes (the loss adds 2x the mean spike density)
 """
 
 
@@ -40,6 +41,10 @@ def add_arguments(p):
     p.add_argument("--channel-cap", type=float, default=None,
                    help="prune so that no output channel keeps more than this multiple of its layer's mean "
                         "non-zero weights, e.g. 1.25: balances the hardware lanes (default: the recipe's; 0 = off)")
+    p.add_argument("--spike-penalty", type=float, default=None,
+                   help="add this multiple of the LIF layers' mean spike density to the loss, e.g. 2: fewer "
+                        "spikes, so fewer matched pairs and window words for the accelerator (default: the "
+                        "recipe's; 0 = off)")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt")
     p.add_argument("--device", default=None, help="cpu | cuda (default: cuda when present)")
@@ -71,7 +76,7 @@ def main(args):
     recipe = recipes.get(args.recipe, model=args.model, epochs=args.epochs,
                          target_sparsity=args.target_sparsity, seed=args.seed,
                          label_smoothing=args.label_smoothing, ema_decay=args.ema_decay,
-                         channel_cap=args.channel_cap, **overrides)
+                         channel_cap=args.channel_cap, spike_penalty=args.spike_penalty, **overrides)
     report = loop.train(recipe, args.output, data=args.data, resume=args.resume,
                         progress=not args.no_progress, device=args.device)
     fin = report.get("int") or report["float"]

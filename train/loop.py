@@ -245,8 +245,10 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
             idx = order[k * recipe.batch_size:(k + 1) * recipe.batch_size].numpy()
             xb = shift_batch(torch.from_numpy(xtr[idx]), recipe.shift, gen).to(device)
             yb = torch.from_numpy(ytr[idx]).to(device)
-            logits = net(xb, mode)
+            logits, dens = net(xb, mode, record=True)
             loss = F.cross_entropy(logits / spec.T, yb, label_smoothing=recipe.label_smoothing)
+            if recipe.spike_penalty:   # fewer spikes: fewer matched pairs and window words to scan
+                loss = loss + recipe.spike_penalty * torch.stack(dens).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

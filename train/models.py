@@ -86,7 +86,8 @@ class SpikingLayer(nn.Module):
 
     def forward(self, x, T, static, mode):
         """``(out, density)``: spikes ``[T, N, ...]`` after pooling and the spike density before
-        pooling (detached), or ``(logits [N, Co], None)`` for the readout."""
+        pooling (a scalar tensor with its surrogate gradient, for a spike penalty), or
+        ``(logits [N, Co], None)`` for the readout."""
         if mode == "quant":
             s = self.quant.scale()
             u = s * self.in_gain
@@ -103,7 +104,7 @@ class SpikingLayer(nn.Module):
         s = lif_multistep(cur, th, self.cfg, mode, u)
         if self.readout == "count":
             return s.sum(0), None
-        return (_pool(s) if self.pool else s), s.detach().mean()
+        return (_pool(s) if self.pool else s), s.mean()
 
 
 class SpikingNet(nn.Module):

@@ -48,6 +48,7 @@ class Recipe:
     label_smoothing: float = 0.0    # cross-entropy label smoothing
     ema_decay: float = 0.0          # > 0: export the EMA of the parameters from prune_end on (train/averaging.py)
     channel_cap: float = 0.0        # > 0: no output channel keeps more than this × its layer's mean non-zeros
+    spike_penalty: float = 0.0      # > 0: add this × the mean spike density of the LIF layers to the loss
     surrogate_alpha: float = 2.0
     init_gain: float = 1.5
     train_subset: Optional[int] = None
@@ -66,6 +67,9 @@ class Recipe:
         check_fraction("label_smoothing", self.label_smoothing)
         check_fraction("ema_decay", self.ema_decay)
         check_channel_cap(self.channel_cap)
+        if isinstance(self.spike_penalty, bool) or not isinstance(self.spike_penalty, (int, float)) \
+                or not 0.0 <= self.spike_penalty < float("inf"):
+            raise TrainError(f"spike_penalty = {self.spike_penalty!r} must be a number >= 0 (0 = off)")
         if not 0.0 <= self.prune_start <= self.prune_end <= 1.0:
             raise TrainError(f"need 0 <= prune_start ({self.prune_start}) <= prune_end "
                              f"({self.prune_end}) <= 1")
