@@ -7,7 +7,7 @@
   on 2 cores (seed 0, 2026-12-07, the shipped model). Without the smoothing and the average the same
   recipe gave 97.6-98.1 % (``benchmarks/results/train_report.md``). ``channel_cap`` (off by default)
   holds each output channel to a multiple of its layer's mean non-zeros, which balances the
-  accelerator's lanes: 1.25 gave 98.1 % and 1.5 gave 97.5 % (``benchmarks/results/channel_cap_scnn5-mnist.md``);
+  accelerator's lanes: 1.25 gave 98.1 % and 1.5 gave 97.5 % (``benchmarks/results/training_options_scnn5-mnist.md``);
 - ``dense``: the same network, schedule and averaging in float without pruning (the accuracy reference);
 - ``pruned-float``: the same with Grad-R pruning but no quantisation;
 - ``short``: 10 epochs and 90 % sparsity, no smoothing or averaging, the main job's (``dualspike demo``)
