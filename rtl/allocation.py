@@ -9,6 +9,7 @@ import numpy as np
 
 from dualspike import golden
 from dualspike.accel import BOARDS
+from dualspike.errors import SpecError
 from dualspike.golden.cost import (channel_work, lane_order, layer_bounds, layer_cycles, layer_words, pair_counts,
                                    scan_cycles)
 from dualspike.golden.encode import encode
@@ -98,9 +99,11 @@ class Allocation(NamedTuple):
     fifo_ram: Tuple[Optional[str], ...]
 
 
-def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=WORD_AUTO):
+def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word=WORD_AUTO, target_cycles=None):
     """Lanes (and, for ``word="auto"``, mask word widths) per layer minimising the engine's frame
-    interval under the board budget.
+    interval under the board budget; with ``target_cycles`` (as FINN's ``target_fps``), the build
+    with the fewest lane LUTs whose interval is within that many cycles, if one fits the board
+    (else the fastest that fits, as without a target).
 
     Every layer's options are (lanes of :func:`lane_choices`, a width of :data:`LANE_LUTS`, or the
     layer's fixed ``word``) with their cycles (:meth:`PairProfile.engine_cycles` on ``x``). For a
@@ -112,6 +115,8 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
     them for block RAM and takes more lanes. ``x``: sample inputs (default: 32 of the spec's shape). If even one lane per layer does not
     fit, that is returned.
     """
+    if target_cycles is not None and not (isinstance(target_cycles, (int, float)) and target_cycles > 0):
+        raise SpecError(f"target_cycles = {target_cycles!r}: give a frame interval in cycles (> 0)")
     spec = model.spec
     if x is None:
         x = sample_inputs(spec, 32)
@@ -153,6 +158,10 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
         return None if styles is None else (lanes, words, styles)
 
     n = len(spec.layers)
+    if target_cycles is not None:
+        found = allocation(target_cycles)
+        if found is not None:
+            return Allocation(found[0], found[1], prof, found[2])
     for limit in sorted({o[1] for options in table for o in options}):
         found = allocation(limit)
         if found is not None:

@@ -4,6 +4,7 @@ Examples::
 
     dualspike build scnn5-mnist -o build/scnn5                      # spec only, lanes from a random model
     dualspike build model.dsm -o build/m --board kv260 --lanes auto --bake
+    dualspike build model.dsm -o build/t --lanes auto --target-cycles 16000   # the smallest build within 16,000 cycles
     dualspike build scnn5-mnist -o build/s --lanes 4,16,16,8,2 --capacity 0.25
     dualspike build scnn5-mnist -o build/s --sim 10                 # + run 10 MNIST digits in Verilator
 """
@@ -52,7 +53,8 @@ def cmd_build(args):
     # lanes "auto": lanes, mask word widths, FIFO placement and channel orders from the model's statistics
     desc = generate(spec, args.output, board=args.board, lanes=lanes, model=model, bake=args.bake,
                     t_max=args.t_max, capacities=caps, fclk_mhz=args.fclk or BOARDS[args.board]["fclk_mhz"],
-                    chain=args.chain, word=parse_word(args.word), fifo_ram=parse_fifo_ram(args.fifo_ram))
+                    chain=args.chain, word=parse_word(args.word), fifo_ram=parse_fifo_ram(args.fifo_ram),
+                    target_cycles=args.target_cycles)
     v = os.path.join(args.output, "dualspike_top.v")
     print(f"wrote {v} ({os.path.getsize(v)} bytes) and {os.path.join(args.output, 'dualspike_top.json')}")
     print(json.dumps({"board": desc.board, "lanes": list(desc.lanes), "capacities": list(desc.capacities),
@@ -92,6 +94,9 @@ def register(subparsers):
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--board", default="pynq-z2", help="pynq-z2 | kv260 | zcu104 (default pynq-z2)")
     p.add_argument("--lanes", default="auto", help="'auto' or comma-separated lanes per layer")
+    p.add_argument("--target-cycles", type=int, default=None,
+                   help="with --lanes auto: the smallest build whose frame interval is within this many cycles "
+                        "(default: the fastest build that fits the board)")
     p.add_argument("--t-max", type=int, default=None, help="largest runtime T (default: the spec's T)")
     p.add_argument("--capacity", default=None,
                    help="'dense' (default if it fits), a density fraction, or comma-separated non-zeros per layer")

@@ -77,10 +77,10 @@ class BuildPlan(NamedTuple):
 
 
 def plan_build(spec, board="pynq-z2", lanes="auto", model=None, sample=None, capacities=None, t_max=None,
-               word=WORD_AUTO, order="auto", fifo_ram="auto"):
+               word=WORD_AUTO, order="auto", fifo_ram="auto", target_cycles=None):
     """Resolve :func:`generate`'s build options (same meanings) into a :class:`BuildPlan`, checking
     them: ``lanes="auto"`` runs :func:`auto_lanes` on ``model`` (or a random model of 6 % density)
-    and ``sample`` inputs (default: 32 of the spec's shape)."""
+    and ``sample`` inputs (default: 32 of the spec's shape), toward ``target_cycles`` if given."""
     if board not in BOARDS:
         raise SpecError(f"board = {board!r} is not one of {', '.join(BOARDS)}")
     if model is not None and model.spec != spec:
@@ -104,7 +104,8 @@ def plan_build(spec, board="pynq-z2", lanes="auto", model=None, sample=None, cap
     if isinstance(lanes, str):
         if lanes != "auto":
             raise SpecError(f"lanes = {lanes!r}: give a list of ints or 'auto'")
-        lanes, word, prof, chosen = auto_lanes(model, board, sample, caps, t_max, word=word)
+        lanes, word, prof, chosen = auto_lanes(model, board, sample, caps, t_max, word=word,
+                                               target_cycles=target_cycles)
     fifo_ram = layer_fifo_rams(fifo_ram, len(spec.layers), chosen)
     words = build_words(spec, word)
     lanes = [int(v) for v in lanes]
@@ -120,7 +121,7 @@ def plan_build(spec, board="pynq-z2", lanes="auto", model=None, sample=None, cap
 
 def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False, t_max=None,
              capacities=None, fclk_mhz=None, chain="cores", sample=None, fifos=True, word=WORD_AUTO,
-             order="auto", fifo_ram="auto"):
+             order="auto", fifo_ram="auto", target_cycles=None):
     """Write ``outdir/dualspike_top.v`` and ``outdir/dualspike_top.json``; return the description.
 
     ``model``: an :class:`~dualspike.model.IntegerModel` of ``spec`` — checked against the
@@ -136,6 +137,8 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
     ``fifo_ram``: where the lanes' entry FIFOs go, one style of
     :data:`~dualspike.rtl.weight_image.RAM_STYLES` or one per layer, or ``"auto"`` (the default):
     what :func:`auto_lanes` chose when ``lanes="auto"``, else the tool's choice (None).
+    ``target_cycles``: with ``lanes="auto"``, the smallest build whose frame interval is within that
+    many cycles (FINN's ``target_fps``) instead of the fastest that fits.
     """
     from myhdl import Signal
 
@@ -144,7 +147,7 @@ def generate(spec, outdir, board="pynq-z2", lanes="auto", model=None, bake=False
 
     if bake and model is None:
         raise SpecError("bake=True needs a model whose weights become the initial RAM contents")
-    p = plan_build(spec, board, lanes, model, sample, capacities, t_max, word, order, fifo_ram)
+    p = plan_build(spec, board, lanes, model, sample, capacities, t_max, word, order, fifo_ram, target_cycles)
     cfg = TopConfig(spec, tuple(p.lanes), tuple(p.capacities), p.t_max, resolve_chain(chain),
                     model if bake else None, word=p.words, extra={"fifo": bool(fifos)}, order=p.order,
                     fifo_ram=p.fifo_ram)

@@ -82,6 +82,26 @@ def test_auto_word_widths_beat_any_single_width():
     assert auto.profile.frame_cycles(auto.lanes, auto.words) <= best_single
 
 
+def test_a_target_interval_takes_the_smallest_build_within_it():
+    """``target_cycles`` (FINN's ``target_fps``): each layer takes its fewest lane LUTs within the
+    target, so the build is within it and no larger than the fastest one; a target under the fastest
+    interval that fits gives the fastest build; a target that is not a positive number is refused."""
+    model = random_model(SPEC, 0.06, 0)
+    x = sample_inputs(SPEC, 2)
+    fast = auto_lanes(model, "pynq-z2", x, word=32)
+    prof = fast.profile
+    t_fast = prof.frame_cycles(fast.lanes, fast.words)
+    target = int(2.5 * t_fast)
+    small = auto_lanes(model, "pynq-z2", x, word=32, target_cycles=target)
+    assert prof.frame_cycles(small.lanes, small.words) <= target
+    assert sum(small.lanes) < sum(fast.lanes) and all(a <= b for a, b in zip(small.lanes, fast.lanes))
+    for i, L in enumerate(small.lanes):          # one lane fewer in any layer misses the target
+        assert L == 1 or prof.engine_cycles(i, L - 1, 32) > target
+    assert plan_build(SPEC, "pynq-z2", "auto", model, x, word=32, target_cycles=t_fast // 2).lanes == fast.lanes
+    with pytest.raises(SpecError, match="target_cycles = 0: give a frame interval in cycles"):
+        auto_lanes(model, "pynq-z2", x, word=32, target_cycles=0)
+
+
 def test_lane_choices_are_every_lane_count():
     assert lane_choices(10) == list(range(1, 11))
     assert lane_choices(1) == [1]
