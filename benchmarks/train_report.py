@@ -106,6 +106,7 @@ def main(argv=None):
                  f"{r['target_sparsity']} (cubic ramp from {r['prune_start']:g} to {r['prune_end']:g} of the "
                  f"run, Grad-R prior α {r['prior']} plus the magnitude budget), shifts ±{r['shift']} px, "
                  f"label smoothing {r.get('label_smoothing', 0):g}, "
+                 + (f"spike penalty {r['spike_penalty']:g} × the mean spike density, " if r.get("spike_penalty") else "")
                  + (f"exported: the parameter average from the end of pruning (EMA decay {r['ema_decay']:g} per "
                     "step), pruned back to the target, " if r.get("ema_decay") else "")
                  + f"seed {r['seed']}; torch {quant['torch']} on {quant['device']}.", ""]
