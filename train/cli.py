@@ -44,7 +44,7 @@ def add_arguments(p):
     p.add_argument("--spike-penalty", type=float, default=None,
                    help="add this multiple of the LIF layers' mean spike density to the loss, e.g. 2: fewer "
                         "spikes, so fewer matched pairs and window words for the accelerator (default: the "
-                        "recipe's; 0 = off)")
+                        "recipe's, 0.5 in the default one; 0 = off)")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt")
     p.add_argument("--device", default=None, help="cpu | cuda (default: cuda when present)")
