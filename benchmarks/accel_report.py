@@ -34,14 +34,12 @@ def load(name, density=0.06, weights=None):
     """``(model, origin)``: the trained model in ``weights`` (a ``.dsm`` of ``name``), else the
     shipped trained model of ``name`` if there is one, else a seeded random one of that weight
     ``density``."""
-    if weights:
-        model = bitmap.load(weights)
+    path = weights or os.path.join(os.path.dirname(HERE), "dualspike", "pretrained", f"{name}.dsm")
+    if weights or os.path.exists(path):
+        model = bitmap.load(path)
         if model.spec.name != name:
-            raise SystemExit(f"--weights {weights} holds a {model.spec.name}, not a {name} (give --model {model.spec.name})")
-        return model, f"trained ({weights})"
-    path = os.path.join(os.path.dirname(HERE), "dualspike", "pretrained", f"{name}.dsm")
-    if os.path.exists(path):
-        return bitmap.load(path), f"trained ({os.path.basename(path)})"
+            raise SystemExit(f"--weights {path} holds a {model.spec.name}, not a {name} (give --model {model.spec.name})")
+        return model, f"trained ({path if weights else os.path.basename(path)})"
     return random_model(builtin(name), density, 1), f"random_model(density {density}, seed 1)"
 
 

@@ -58,6 +58,13 @@ def check_channel_cap(cap):
     return float(cap)
 
 
+def check_spike_penalty(v):
+    """Validate a spike penalty: a finite number >= 0 (0: off)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= float(v) < math.inf:
+        raise TrainError(f"spike_penalty = {v!r} must be a number >= 0 (0 = off)")
+    return float(v)
+
+
 @torch.no_grad()
 def over_channel_cap(values, cap):
     """Of a weight tensor's non-negative ``values`` (``θ`` or ``|w|``, output channels first), the

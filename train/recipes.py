@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from dualspike.spec import builtin
-from .gradr import TrainError, check_channel_cap, check_fraction, check_sparsity
+from .gradr import TrainError, check_channel_cap, check_fraction, check_sparsity, check_spike_penalty
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,7 @@ class Recipe:
         check_fraction("label_smoothing", self.label_smoothing)
         check_fraction("ema_decay", self.ema_decay)
         check_channel_cap(self.channel_cap)
-        if isinstance(self.spike_penalty, bool) or not isinstance(self.spike_penalty, (int, float)) \
-                or not 0.0 <= self.spike_penalty < float("inf"):
-            raise TrainError(f"spike_penalty = {self.spike_penalty!r} must be a number >= 0 (0 = off)")
+        check_spike_penalty(self.spike_penalty)
         if not 0.0 <= self.prune_start <= self.prune_end <= 1.0:
             raise TrainError(f"need 0 <= prune_start ({self.prune_start}) <= prune_end "
                              f"({self.prune_end}) <= 1")
