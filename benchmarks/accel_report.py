@@ -21,7 +21,7 @@ import numpy as np
 
 from dualspike import bitmap, golden
 from dualspike.accel import BOARDS
-from dualspike.data import spread
+from dualspike.data import sample_inputs, spread
 from dualspike.model import random_model
 from dualspike.spec import builtin
 
@@ -44,11 +44,7 @@ def load(name, density=0.06, weights=None):
 
 
 def inputs(spec, n):
-    from dualspike.data import default_mnist
-    from dualspike.rtl.allocation import sample_inputs
-    if spec.input_shape == (1, 28, 28):
-        return spread(default_mnist("test")[0], n), "MNIST test digits"
-    return sample_inputs(spec, n), "random inputs"
+    return sample_inputs(spec, n), "MNIST test digits" if spec.input_shape == (1, 28, 28) else "random inputs"
 
 
 def limit_rows(prof, lanes, word, order, rows):

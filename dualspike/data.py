@@ -155,3 +155,19 @@ def default_mnist(split="test"):
         rank[y == c] = np.arange(np.count_nonzero(y == c))
     keep = rank < TRAIN_PER_CLASS if split == "train" else rank >= TRAIN_PER_CLASS
     return x[keep], y[keep]
+
+
+def sample_inputs(spec, n, seed=0):
+    """``n`` inputs of ``spec``'s shape for statistics: MNIST test digits spread over the classes for
+    an MNIST-shaped spec, else random events (10 %) or random pixels (seeded)."""
+    rng = np.random.default_rng(seed)
+    c, h, w = spec.input_shape
+    if spec.encoding == "events":
+        return (rng.random((n, spec.T, c, h, w)) < 0.1).astype(np.uint8)
+    if spec.input_shape == (1, 28, 28):
+        try:
+            return spread(default_mnist("test")[0], n)
+        except DataError:                                      # the digits cannot be read: noise
+            pass
+    return rng.integers(0, 256, (n, c, h, w), dtype=np.uint8)
+

@@ -15,6 +15,7 @@ Array layout per layer ``i`` (``spec.weight_shape(i)``):
 Construction validates every array and raises :class:`~dualspike.errors.ModelError` naming the
 layer and the field; a model that exists is a valid model.
 """
+import dataclasses
 from typing import NamedTuple
 
 import numpy as np
@@ -89,6 +90,33 @@ class IntegerModel:
 
     def replace_spec(self, spec):
         return IntegerModel(spec, self.layers)
+
+    def select_channels(self, i, keep):
+        """The model with layer ``i``'s output channels ``keep`` (indices, in their new order: a
+        subset drops channels, a permutation reorders them) and the matching input channels of
+        layer ``i + 1``. The readout layer's channels are the classes and cannot be selected. A
+        permutation leaves every logit unchanged; dropping a channel does when it never spikes."""
+        n = len(self.layers)
+        if not 0 <= i < n - 1:
+            raise ModelError(f"layer {i}: only the output channels of layers 0..{n - 2} can be selected "
+                             f"(layer {n - 1} is the readout)")
+        co = self.spec.layers[i].out_channels
+        keep = np.asarray(keep, dtype=np.int64).ravel()
+        if keep.size == 0 or keep.min() < 0 or keep.max() >= co or len(np.unique(keep)) != keep.size:
+            raise ModelError(f"layer {i}: keep must be distinct channel indices in 0..{co - 1}, got {keep.tolist()}")
+        layers = list(self.layers)
+        w, b, t = layers[i]
+        layers[i] = LayerParams(w[keep], b[keep], t[keep])
+        nxt = layers[i + 1]
+        if self.spec.layers[i + 1].kind == "conv":
+            nw = nxt.weight[:, keep]
+        else:                                              # fc input flattened in (c, h, w) order
+            (c, h, wd), _ = self.spec.layer_shapes()[i + 1]
+            nw = nxt.weight.reshape(-1, c, h, wd)[:, keep].reshape(nxt.weight.shape[0], -1)
+        layers[i + 1] = LayerParams(nw, nxt.bias, nxt.threshold)
+        specs = list(self.spec.layers)
+        specs[i] = dataclasses.replace(specs[i], out_channels=int(keep.size))
+        return IntegerModel(self.spec.replace(layers=tuple(specs)), layers)
 
 
 def random_model(spec, density=0.06, seed=0):

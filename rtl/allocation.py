@@ -9,6 +9,7 @@ import numpy as np
 
 from dualspike import golden
 from dualspike.accel import BOARDS
+from dualspike.data import sample_inputs
 from dualspike.errors import SpecError
 from dualspike.golden.cost import (channel_work, lane_order, layer_bounds, layer_cycles, layer_words, pair_counts,
                                    scan_cycles)
@@ -167,20 +168,3 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
         if found is not None:
             return Allocation(found[0], found[1], prof, found[2])
     return Allocation([1] * n, tuple(min(w) for w in widths), prof, (None,) * n)
-
-
-def sample_inputs(spec, n, seed=0):
-    """``n`` inputs of ``spec``'s shape for statistics: MNIST test digits spread over the classes for
-    an MNIST-shaped spec, else random events (10 %) or random pixels (seeded)."""
-    rng = np.random.default_rng(seed)
-    c, h, w = spec.input_shape
-    if spec.encoding == "events":
-        return (rng.random((n, spec.T, c, h, w)) < 0.1).astype(np.uint8)
-    if spec.input_shape == (1, 28, 28):
-        try:
-            from dualspike.data import default_mnist, spread
-            return spread(default_mnist("test")[0], n)
-        except Exception:                                      # noqa: BLE001 - fall back to noise
-            pass
-    return rng.integers(0, 256, (n, c, h, w), dtype=np.uint8)
-

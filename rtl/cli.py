@@ -67,12 +67,11 @@ def cmd_build(args):
 
 def _simulate(args, desc, model):
     from dualspike import golden
-    from dualspike.data import default_mnist, spread
+    from dualspike.data import sample_inputs
 
-    from .allocation import sample_inputs
     from .sim import AccelSim
     spec = desc.spec
-    x = spread(default_mnist("test")[0], args.sim) if spec.input_shape == (1, 28, 28) else sample_inputs(spec, args.sim)
+    x = sample_inputs(spec, args.sim)
     with AccelSim(args.output) as sim:
         if not desc.weights_built_in:
             sim.load_weights(model)

@@ -19,9 +19,10 @@ import tempfile
 from typing import List, NamedTuple, Optional, Tuple
 
 from dualspike.accel import BOARDS, AcceleratorDescription, channel_orders
+from dualspike.data import sample_inputs
 from dualspike.errors import SpecError
 
-from .allocation import PairProfile, auto_lanes, sample_inputs
+from .allocation import PairProfile, auto_lanes
 from .resources import WORD_AUTO, build_words, default_capacities, estimate_resources, layer_fifo_rams
 
 MODULE = "dualspike_top"

@@ -4,10 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from dualspike import bitmap, cli
+from dualspike import bitmap, cli, golden
+from dualspike.data import default_mnist
 
 
-@pytest.mark.parametrize("command", ["info", "run", "random", "dump", "train", "build", "demo"])
+@pytest.mark.parametrize("command", ["info", "run", "random", "dump", "order", "train", "build", "demo"])
 def test_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main([command, "--help"])
@@ -50,3 +51,17 @@ def test_errors_are_reported_not_raised(tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.zeros((2, 28, 28), np.uint8))
     assert cli.main(["run", "random:scnn5-mnist", "--npy", str(tmp_path / "x.npy")]) == 2
     assert "shape" in capsys.readouterr().err
+
+
+def test_order_keeps_the_logits_and_saves_window_words(tmp_path, capsys):
+    src, dst = str(tmp_path / "m.dsm"), str(tmp_path / "o.dsm")
+    assert cli.main(["random", "--density", "0.1", "--seed", "4", "-o", src]) == 0
+    assert cli.main(["order", src, "-o", dst, "--samples", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "window words" in out and "wrote" in out
+    model, ordered = bitmap.load(src), bitmap.load(dst)
+    x = default_mnist("test")[0][::97]
+    assert np.array_equal(golden.run(ordered, x).logits, golden.run(model, x).logits)
+    report = bitmap.load(dst, with_meta=True)[1]["channel_order"]
+    assert len(report) == len(model.layers) - 1
+    assert all(r["words_after"] <= r["words_before"] for r in report)

@@ -5,7 +5,6 @@
 >>> # model, removed = remove_silent(model)
 >>> # check_bit_exact(model, x_test)      # torch int mode == golden.run, every logit
 """
-import dataclasses
 
 import numpy as np
 import torch
@@ -65,18 +64,8 @@ def remove_silent(model):
             keep = np.setdiff1d(np.arange(spec.layers[i].out_channels), silent)
             removed[i].extend(int(c) for c in orig[i][silent])
             orig[i] = orig[i][keep]
-            w, b, t = layers[i]
-            layers[i] = LayerParams(w[keep], b[keep], t[keep])
-            nxt = layers[i + 1]
-            if spec.layers[i + 1].kind == "conv":
-                nw = nxt.weight[:, keep]
-            else:
-                (c, h, wd), _ = spec.layer_shapes()[i + 1]
-                nw = nxt.weight.reshape(-1, c, h, wd)[:, keep].reshape(nxt.weight.shape[0], -1)
-            layers[i + 1] = LayerParams(nw, nxt.bias, nxt.threshold)
-            new_layers = list(spec.layers)
-            new_layers[i] = dataclasses.replace(spec.layers[i], out_channels=len(keep))
-            spec = spec.replace(layers=tuple(new_layers))
+            cur = cur.select_channels(i, keep)
+            spec, layers = cur.spec, list(cur.layers)
             changed = True
     return IntegerModel(spec, layers), [sorted(r) for r in removed]
 

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from dualspike import golden
+from dualspike.channel_order import order_for_scan
+from dualspike.data import spread
 from dualspike.errors import DualspikeError, InputError
 from dualspike.golden.encode import check_input
 from .averaging import ParameterEMA, prune_to
@@ -21,6 +23,7 @@ from .models import SpikingNet
 
 CHECKPOINT_FORMAT = "dualspike-train-checkpoint"
 CHECKPOINT_VERSION = 1
+ORDER_SAMPLES = 64     # test inputs (spread over the set) on which the exported model's hidden channels are ordered for the scan
 
 
 class CheckpointError(DualspikeError, ValueError):
@@ -280,22 +283,33 @@ def train(recipe, out_dir, data="default", resume=False, progress=True, device=N
                                       ema=ema.state_dict() if ema is not None else None))
         log(f"epoch {epoch + 1}: loss {loss_sum / seen:.4f} train {correct / seen:.4f} test {test_acc:.4f} "
             f"sparsity {total_sp:.4f} ({mode}, {elapsed:.0f} s)")
-    if ema is not None and ema.avg:
-        ema.copy_to(net)
-        zeros = prune_to(net.rewired_parameters(), recipe.target_sparsity, recipe.channel_cap) if recipe.prune else 0.0
-        log(f"exporting the parameter average (EMA, decay {recipe.ema_decay}): weight sparsity {zeros:.4f}")
+    use_average(net, recipe, ema, log)
     report = finish(net, recipe, spec, history, elapsed, xte, yte, out_dir, device, log)
     return report
 
 
+def use_average(net, recipe, ema, log=print):
+    """Put the parameter average ``ema`` (if the recipe keeps one and it has started) into ``net``,
+    pruned back to the recipe's sparsity: what a run exports."""
+    if ema is not None and ema.avg:
+        ema.copy_to(net)
+        zeros = prune_to(net.rewired_parameters(), recipe.target_sparsity, recipe.channel_cap) if recipe.prune else 0.0
+        log(f"exporting the parameter average (EMA, decay {recipe.ema_decay}): weight sparsity {zeros:.4f}")
+
+
 def export_checkpoint(ck_path, out_dir, data="default", log=print):
-    """Export, check and report the network of a checkpoint as it is (e.g. a run stopped early)."""
+    """Export, check and report the network of a checkpoint as :func:`train` exports it at the end
+    (its parameter average, if the recipe keeps one), e.g. a run stopped early."""
     from .recipes import Recipe
     ck = load_checkpoint(ck_path)
     recipe = Recipe.from_dict(ck["recipe"])
     spec = recipe.spec()
     net = SpikingNet(spec, recipe.surrogate_alpha, recipe.init_gain)
     net.load_state_dict(ck["net"])
+    ema = ParameterEMA(recipe.ema_decay) if recipe.ema_decay else None
+    if ema is not None and ck.get("ema"):
+        ema.load_state_dict(ck["ema"])
+    use_average(net, recipe, ema, log)
     _, (xte, yte) = load_data(spec, data)
     xte, yte = _subset(xte, yte, recipe.test_subset, recipe.seed + 1)
     os.makedirs(out_dir, exist_ok=True)
@@ -322,6 +336,7 @@ def finish(net, recipe, spec, history, elapsed, xte, yte, out_dir, device="cpu",
         model = export(net)
         before = check_bit_exact(model, xte)
         pruned, removed = remove_silent(model)
+        pruned, order = order_for_scan(pruned, spread(xte, ORDER_SAMPLES))
         logits = check_bit_exact(pruned, xte, reference=before)
         stats = golden.run(pruned, xte, stats=True).stats.summary()
         acc = float((logits.argmax(1) == yte).mean())
@@ -335,9 +350,12 @@ def finish(net, recipe, spec, history, elapsed, xte, yte, out_dir, device="cpu",
             removed_channels=removed, out_channels=[l.out_channels for l in pruned.spec.layers],
             spike_density=[l["spike_density"] for l in stats["layers"] if l["spike_density"] is not None],
             pairs_per_frame=[l["pairs"] for l in stats["layers"]], model_file=os.path.basename(path),
+            channel_order=order,
             spec=json.loads(pruned.spec.to_json()))
         log(f"int4: test {report['int']['test_acc']:.4f} sparsity {pruned.sparsity():.4f} "
-            f"bit-exact on {len(yte)} samples; removed {sum(map(len, removed))} silent channels")
+            f"bit-exact on {len(yte)} samples; removed {sum(map(len, removed))} silent channels; "
+            f"channel order: window words {sum(o['words_before'] for o in order)} -> "
+            f"{sum(o['words_after'] for o in order)} on {min(len(xte), ORDER_SAMPLES)} samples")
     with open(os.path.join(out_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     plot(history, os.path.join(out_dir, "report.png"))

@@ -7,7 +7,8 @@ from dualspike.accel import BOARDS
 from dualspike.errors import SpecError
 from dualspike.model import random_model
 from dualspike.rtl.chain import FIFO_MIN_DEPTH, frame_fifo_depth
-from dualspike.rtl.allocation import auto_lanes, lane_choices, sample_inputs
+from dualspike.data import sample_inputs
+from dualspike.rtl.allocation import auto_lanes, lane_choices
 from dualspike.rtl.generate import generate, plan_build
 from dualspike.rtl.resources import (FLAT_LUT_FACTOR, LANE_CTRL_LUTS, LANE_LUTS, LUT_BUDGET, STATIC_LANE_SAVING,
                                      default_capacities, estimate_resources, fits, layer_fifo_rams, lutram_luts,

@@ -11,7 +11,7 @@ from dualspike import bitmap, golden
 from dualspike.data import default_mnist
 from dualspike.train import cli, recipes
 from dualspike.train.gradr import TrainError
-from dualspike.train.loop import train
+from dualspike.train.loop import export_checkpoint, train
 
 
 @pytest.mark.slow
@@ -30,6 +30,8 @@ def test_quick_recipe_is_bit_exact_on_every_test_digit(tmp_path):
     x, y = default_mnist("test")
     assert np.isclose((golden.run(model, x).classes == y).mean(), fin["test_acc"])
     assert [l.out_channels for l in model.spec.layers] == fin["out_channels"]
+    assert len(fin["channel_order"]) == len(model.layers) - 1           # hidden channels ordered for the scan
+    assert all(o["words_after"] <= o["words_before"] for o in fin["channel_order"])
 
 
 @pytest.mark.slow
@@ -56,7 +58,12 @@ def test_resume_continues_exactly(tmp_path):
     assert [[h[k] for k in keys] for h in resumed["history"]] == [[h[k] for k in keys] for h in full["history"]]
     assert resumed["int"]["test_acc"] == full["int"]["test_acc"]
     with open(tmp_path / "a" / "model.dsm", "rb") as fa, open(tmp_path / "b" / "model.dsm", "rb") as fb:
-        assert fa.read() == fb.read()
+        run_file = fa.read()
+        assert run_file == fb.read()
+    # a checkpoint exported on its own gives the model the run exported (the parameter average)
+    export_checkpoint(str(tmp_path / "b" / "checkpoint.pt"), str(tmp_path / "c"), log=lambda m: None)
+    with open(tmp_path / "c" / "model.dsm", "rb") as fc:
+        assert fc.read() == run_file
 
 
 def test_cli_parser_and_early_errors(tmp_path, capsys):
