@@ -67,6 +67,12 @@ class Registers:
         return {"spikes": [self.read(f"LAYER{i}_SPIKES") for i in range(self.num_layers)],
                 "pairs": [self.read(f"LAYER{i}_PAIRS") for i in range(self.num_layers)]}
 
+    def layer_busy(self):
+        """Cycles each layer's core has worked since the last clear (``LAYERi_BUSY``; wraps at 2^32).
+        Read before and after a batch: the difference over the frames is each layer's busy cycles
+        per frame, the figure the engine cost model gives per layer."""
+        return [self.read(f"LAYER{i}_BUSY") for i in range(self.num_layers)]
+
     def wait_for(self, name, field, value=1, timeout=1.0, what=None):
         """Poll ``name.field`` until it equals ``value``; on timeout return False."""
         deadline = Deadline(timeout)

@@ -7,13 +7,16 @@ when the committed file is stale). All registers are 32 bits wide at byte offset
 
 Frames flow whenever ``CTRL.RUN`` is set; ``CTRL.LOAD_WEIGHTS`` routes the input stream to the weight
 memories instead (see :mod:`dualspike.streams`). Counters count since the last soft reset or
-``CTRL.CLEAR_COUNTERS``; per-layer counters hold the values of the last completed frame.
+``CTRL.CLEAR_COUNTERS``; per-layer spike and pair counters hold the values of the last completed frame,
+per-layer busy counters count on (read them before and after a batch: the difference over the frames
+is each layer's mean busy cycles per frame, the per-layer figure of the cost model).
 """
 from typing import NamedTuple, Tuple
 
 ID_VALUE = 0x4453504B          # "DSPK"
-VERSION_VALUE = 0x00010000     # major 1, minor 0
-LAYER_BASE = 0x40              # per-layer counter block: 8 bytes per layer
+VERSION_VALUE = 0x00010001     # major 1, minor 1 (1.1: per-layer busy counters)
+LAYER_BASE = 0x40              # per-layer counter block
+LAYER_STRIDE = 12              # bytes per layer: SPIKES, PAIRS, BUSY
 MAX_LAYERS = 24
 
 RO, RW = "ro", "rw"
@@ -72,16 +75,20 @@ def registers(num_layers):
         Register("NUM_LAYERS", 0x34, RO, num_layers, "number of layer cores"),
     ]
     for i in range(num_layers):
-        regs.append(Register(f"LAYER{i}_SPIKES", LAYER_BASE + 8 * i, RO, 0,
+        base = LAYER_BASE + LAYER_STRIDE * i
+        regs.append(Register(f"LAYER{i}_SPIKES", base, RO, 0,
                              f"output spikes of layer {i} in the last frame (membrane readout: 0)"))
-        regs.append(Register(f"LAYER{i}_PAIRS", LAYER_BASE + 8 * i + 4, RO, 0,
+        regs.append(Register(f"LAYER{i}_PAIRS", base + 4, RO, 0,
                              f"matched (spike, non-zero weight) pairs of layer {i} in the last frame"))
+        regs.append(Register(f"LAYER{i}_BUSY", base + 8, RO, 0,
+                             f"cycles layer {i}'s core has worked (scanning or popping; not waiting for input "
+                             f"or for room at its output) since the last clear; wraps at 2^32"))
     return regs
 
 
 def address_range(num_layers):
     """Bytes of address space the register block decodes (a power of two, at least 4 KiB)."""
-    end = LAYER_BASE + 8 * num_layers
+    end = LAYER_BASE + LAYER_STRIDE * num_layers
     size = 4096
     while size < end:
         size *= 2
@@ -117,7 +124,7 @@ def to_markdown(num_layers=2):
         for f in r.fields:
             bits = f"{f.bit}" if f.width == 1 else f"{f.bit + f.width - 1}:{f.bit}"
             lines.append(f"| | `[{bits}]` {f.name} | | | {f.doc} |")
-    lines += ["", f"Per-layer counters repeat every 8 bytes from 0x{LAYER_BASE:02X} for each layer "
+    lines += ["", f"Per-layer counters repeat every {LAYER_STRIDE} bytes from 0x{LAYER_BASE:02X} for each layer "
               f"(up to {MAX_LAYERS}).", ""]
     return "\n".join(lines)
 

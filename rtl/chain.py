@@ -3,7 +3,8 @@
 Built from the per-layer cores in :mod:`dualspike.rtl.blocks` (issue 5); this module only wires
 them: one :class:`~dualspike.rtl.interfaces.Stream` between consecutive cores (ready/valid
 backpressure end to end), the loader's bus fanned out to each core's ``WeightPort``, the runtime
-``T``, and per-layer counters latched at each frame's last beat::
+``T``, per-layer counters latched at each frame's last beat, and each core's ``busy`` flag (the
+top counts its cycles)::
 
     pix ─► core 0 ─► [pool] ─► FIFO ─► core 1 ─► … ─► fc core (readout) ─► serializer ─► out (32-bit)
 
@@ -169,7 +170,7 @@ def stream_fifo(glbl, s, m, depth, width):
 
 # ---- the chain ---------------------------------------------------------------------------------
 @block
-def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
+def core_chain(glbl, pix, out, t, bus, spikes, pairs, busy, cfg):
     """``TopConfig.chain``: every layer's core, pools, counters and the output serializer."""
     from .blocks.conv_core import conv_core, weight_port_for
     from .blocks.fc_core import fc_core
@@ -188,11 +189,10 @@ def core_chain(glbl, pix, out, t, bus, spikes, pairs, cfg):
         insts.append(port_fanout(bus, wport, i, len(wport.addr), len(wport.data)))
         T = Signal(intbv(tmax, min=0, max=tmax + 1))
         insts.append(t_port(t, T))
-        busy = Signal(bool(0))
         readout = i == nl - 1
         m = Stream(32 * ls.out_channels if readout else tmax * ls.out_channels)
         core = conv_core if ls.kind == "conv" else fc_core
-        insts.append(core(glbl, cur, m, wport, T, busy, geo=geo, images=images, pairs=pairs[i]))
+        insts.append(core(glbl, cur, m, wport, T, busy[i], geo=geo, images=images, pairs=pairs[i]))
         if readout:
             insts.append(serializer(glbl, m, out, spikes[i], ls.out_channels, spec.readout == "count"))
         else:

@@ -2,7 +2,8 @@
 
 Per frame it sums the pixel beats' data (as unsigned integers) and then emits ``classes`` words
 ``sum + k·T`` (k = 0..classes-1), ``tlast`` on the last; :func:`reference` is its Python model.
-Layer counters: ``spikes[i] = pixels``, ``pairs[i] = sum`` of the last frame, for every layer.
+Layer counters: ``spikes[i] = pixels``, ``pairs[i] = sum`` of the last frame, for every layer;
+``busy[i]`` is high on every pixel beat taken (so ``LAYERi_BUSY`` counts the pixels).
 """
 import numpy as np
 from myhdl import Signal, always, always_comb, block, intbv, modbv
@@ -43,7 +44,7 @@ def _latch(clk, stb, npix, acc, data, spikes, pairs):
 
 
 @block
-def passthrough_chain(clk, rst, s, m, t, spikes, pairs, spec):
+def passthrough_chain(clk, rst, s, m, t, spikes, pairs, busy, spec):
     classes = spec.num_classes
     acc = Signal(modbv(0)[32:])
     npix = Signal(intbv(0)[32:])
@@ -52,6 +53,15 @@ def passthrough_chain(clk, rst, s, m, t, spikes, pairs, spec):
     val = Signal(modbv(0)[32:])
     stb = Signal(bool(0))
     latches = [_latch(clk, stb, npix, acc, s.data, spikes[i], pairs[i]) for i in range(len(spikes))]
+
+    @block
+    def taken(flag):
+        @always_comb
+        def comb():
+            flag.next = s.valid and not emitting
+        return comb
+
+    flags = [taken(b) for b in busy]
 
     @always_comb
     def comb():
@@ -86,10 +96,10 @@ def passthrough_chain(clk, rst, s, m, t, spikes, pairs, spec):
                 acc.next = (acc + s.data)
                 npix.next = npix + 1
 
-    return latches, comb, seq
+    return latches, flags, comb, seq
 
 
 @block
-def passthrough_cores(glbl, pix, out, t, bus, spikes, pairs, cfg):
+def passthrough_cores(glbl, pix, out, t, bus, spikes, pairs, busy, cfg):
     """The ``TopConfig.chain`` form of :func:`passthrough_chain` (the weight bus is ignored)."""
-    return passthrough_chain(glbl.clk, glbl.rst, pix, out, t, spikes, pairs, cfg.spec)
+    return passthrough_chain(glbl.clk, glbl.rst, pix, out, t, spikes, pairs, busy, cfg.spec)

@@ -24,7 +24,7 @@ Usage::
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
-from myhdl import ResetSignal, Signal, always, always_comb, block, intbv
+from myhdl import ResetSignal, Signal, always, always_comb, block, intbv, modbv
 
 from dualspike import regmap
 from dualspike.spec import ModelSpec
@@ -46,9 +46,10 @@ class AxiStream:
 
 @dataclass
 class TopConfig:
-    """What the top is built from. ``chain(glbl, pix, out, t, bus, spikes, pairs, cfg)`` builds
-    the layer cores (``pix``: pixel stream in, ``out``: 32-bit class stream, ``spikes``/``pairs``:
-    per-layer 32-bit counters of the last frame); ``model`` is baked in as initial RAM contents."""
+    """What the top is built from. ``chain(glbl, pix, out, t, bus, spikes, pairs, busy, cfg)``
+    builds the layer cores (``pix``: pixel stream in, ``out``: 32-bit class stream, ``spikes``/``pairs``:
+    per-layer 32-bit counters of the last frame, ``busy``: per-layer flags, high on the cycles a core
+    works; the top counts them); ``model`` is baked in as initial RAM contents."""
 
     spec: ModelSpec
     lanes: Tuple[int, ...]
@@ -61,6 +62,24 @@ class TopConfig:
     extra: dict = field(default_factory=dict)
     order: Optional[tuple] = None   # per layer: the cores' channel order (AcceleratorDescription.order)
     fifo_ram: Optional[tuple] = None  # per layer: where the lanes' entry FIFOs go (None: the tool's choice)
+
+
+@block
+def cycle_counter(clk, rst, clear, en, count):
+    """``count`` (32 bits, wraps) += 1 on every cycle with ``en`` high; zeroed by ``rst`` or ``clear``."""
+    acc = Signal(modbv(0)[32:])
+
+    @always(clk.posedge)
+    def seq():
+        if rst or clear:
+            acc.next = 0
+        elif en:
+            acc.next = acc + 1
+
+    @always_comb
+    def out():
+        count.next = acc
+    return seq, out
 
 
 @block
@@ -95,6 +114,7 @@ def accelerator_top(ap_clk, ap_rst_n, s_axis, m_axis, s_axi_control, cfg):
               if r.name not in ("ID", "VERSION", "SPEC_HASH", "T_MAX", "NUM_LAYERS", "CTRL", "T")}
     spikes = [status[f"LAYER{i}_SPIKES"] for i in range(nl)]
     pairs = [status[f"LAYER{i}_PAIRS"] for i in range(nl)]
+    busy = [Signal(bool(0)) for _ in range(nl)]
     bus_rst = ResetSignal(0, active=1, isasync=False)
     regs = axil_regs(ap_clk, bus_rst, s_axi_control, ctrl, status, nl, spec.hash32(), cfg.t_max)
 
@@ -129,7 +149,9 @@ def accelerator_top(ap_clk, ap_rst_n, s_axis, m_axis, s_axi_control, cfg):
     loader = weight_loader(ap_clk, rst, wl_s, wbus, wl_busy, loaded, wl_err, wl_stb, crc, spec, cfg.lanes,
                            cfg.capacities, word=cfg.word)
     adapter = input_adapter(ap_clk, rst, ia_s, pix, frame_err, first, spec, cfg.t_max)
-    chain = cfg.chain(glbl, pix, out, ctrl.t, wbus, spikes, pairs, cfg)
+    chain = cfg.chain(glbl, pix, out, ctrl.t, wbus, spikes, pairs, busy, cfg)
+    busy_counters = [cycle_counter(ap_clk, rst, ctrl.clear_counters, busy[i], status[f"LAYER{i}_BUSY"])
+                     for i in range(nl)]
     oadapt = output_adapter(ap_clk, rst, ctrl.clear_counters, out, m_axis, first, status["FRAMES"],
                             status["LATENCY_CYCLES"], status["INTERVAL_CYCLES"], status["STALL_CYCLES"], inflight)
     errs = _error_reg(ap_clk, rst, wl_stb, wl_err, ctrl.t_error, frame_err, code)
@@ -150,4 +172,4 @@ def accelerator_top(ap_clk, ap_rst_n, s_axis, m_axis, s_axi_control, cfg):
         ec_reg.next = code
         crc_reg.next = crc
 
-    return regs, route, loader, adapter, chain, oadapt, errs, status_word
+    return regs, route, loader, adapter, chain, busy_counters, oadapt, errs, status_word

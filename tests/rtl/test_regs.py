@@ -100,8 +100,13 @@ def test_frames_counters_and_clear(sim):
     npix = SPEC.input_shape[1] * SPEC.input_shape[2]
     assert npix <= iv <= lat < 10 * npix
     assert sim.read("LAYER1_SPIKES") == npix                  # the stand-in's counter: pixels per frame
+    for i in range(len(SPEC.layers)):                        # busy counters count on: every pixel taken
+        assert sim.read(f"LAYER{i}_BUSY") == 6 * npix
+    sim.run_frames(x[:2])
+    assert sim.read("LAYER0_BUSY") == 8 * npix
     sim.ctrl(RUN=1, CLEAR_COUNTERS=1)
     assert sim.read("FRAMES") == 0 and sim.read("STATUS") & 2 == 0
+    assert [sim.read(f"LAYER{i}_BUSY") for i in range(len(SPEC.layers))] == [0] * len(SPEC.layers)
 
 
 def test_stall_cycles_count_output_backpressure(sim):

@@ -145,6 +145,30 @@ def test_layer_pair_counters_match_golden(case):
     assert got == [int(l.pairs[0]) for l in r.stats.layers]
 
 
+def test_layer_busy_counters_count_the_engine_model_cycles(case):
+    """LAYERi_BUSY counts the cycles each core works, and CLEAR_COUNTERS zeroes them. Over a
+    batch, the first layer's count is the engine cost model's cycles of its frames (golden
+    ``stats``, scan-aware; the input adapter feeds it windows as the model assumes, to a cycle a
+    frame). A later core waits for the pixels of the core before it, which the per-layer model does
+    not see: its lanes finish a pixel while its scan waits for the next window, so it counts at
+    least the model's cycles."""
+    name, spec, sim = case
+    model = _model(spec, 5)
+    sim.reset()
+    sim.load_weights(model)
+    x = _inputs(spec, 13, 20)
+    sim.run_frames(x)
+    sim.step(2000)
+    got = [sim.read(f"LAYER{i}_BUSY") for i in range(len(spec.layers))]
+    st = golden.run(model, x, lanes=LANES[name], word=sim.description.word, order=sim.description.order).stats
+    want = [int(l.cycles.sum()) for l in st.layers]
+    assert abs(got[0] - want[0]) <= len(x), (got, want)
+    assert all(g >= w - len(x) for g, w in zip(got, want)), (got, want)
+    assert all(g <= sim.cycles for g in got)
+    sim.ctrl(RUN=1, CLEAR_COUNTERS=1)
+    assert [sim.read(f"LAYER{i}_BUSY") for i in range(len(spec.layers))] == [0] * len(spec.layers)
+
+
 def test_cycles_per_frame_bounded_by_engine_model(case):
     """Small frames: the interval is at least the scan-aware engine model (the slowest core) and
     at most 1.5× it (per-frame fill/flush overhead of tiny maps); the 5 % comparison with the golden
