@@ -50,8 +50,9 @@ def test_scan_cycles_count_nonzero_window_words(encoding, kind, word):
 
 def _cycle_walk(R, P, groups, blank=None):
     """Cycle by cycle, the cycles ``busy`` is high: the scan starts a unit when it is idle (or in
-    the last read of a pixel's earlier group), the window is there and no lane is IN_FLIGHT units
-    behind; it reads R[k] cycles; the unit lands LAND cycles after its last read; each lane pops
+    the last read of the unit before), the window is there and no lane is IN_FLIGHT units behind;
+    a window goes back to the line buffer when its pixel's last group starts and the next one comes
+    WINDOW_GAP cycles later; it reads R[k] cycles; the unit lands LAND cycles after its last read; each lane pops
     its units in order, P[k][l] cycles each. A ``blank`` pixel after the frame's first is held
     until every lane is idle and DRAIN cycles have passed since the last pop (one more right after
     the frame's first blank pixel, whose result fills the cache), then emitted in one cycle. busy = reading, or a lane not idle, or a blank pixel held."""
@@ -66,8 +67,6 @@ def _cycle_walk(R, P, groups, blank=None):
         last_read = read_end == t
         if last_read:
             landed_at[su - 1] = t + LAND
-            if g == 0:                                 # the next unit needs the next window
-                window_at = t + WINDOW_GAP
         reading = cur is not None and cur < t <= read_end
         lanes_busy = any(d < su for d in done)
         scan_free = read_end is None or read_end < t
@@ -76,12 +75,12 @@ def _cycle_walk(R, P, groups, blank=None):
         cached = last_pop + DRAIN + (px > 0 and blank[px - 1] and not skip[px - 1])   # cache filled
         if hold and not lanes_busy and t >= cached:
             px, window_at = px + 1, t + WINDOW_GAP
-        elif px < npx and not skip[px] and t >= window_at and (scan_free or (last_read and g != 0)) \
+        elif px < npx and not skip[px] and t >= window_at and (scan_free or last_read) \
                 and all(su - d < IN_FLIGHT for d in done):
             cur, read_end, su = t, t + R[units[su]], su + 1
             g += 1
-            if g == groups:
-                g, px = 0, px + 1
+            if g == groups:                            # the window goes back: the next one comes later
+                g, px, window_at = 0, px + 1, t + WINDOW_GAP
         for l in range(L):
             k = done[l]
             if k < su and k in landed_at and landed_at[k] <= t:
@@ -128,10 +127,10 @@ def test_layer_bounds_by_hand():
     b = layer_bounds(pairs, 1, 1, False, scan)
     assert (b.pairs[0], b.pops[0]) == (3, 3 + 1 + 1 + 1)              # channel 1 and pixel 1: bubbles
     assert b.all_pops[0] == b.pops[0]                                   # one lane
-    assert b.scan[0] == (4 * 2 + WINDOW_GAP) + (1 * 2 + WINDOW_GAP) - WINDOW_GAP
+    assert b.scan[0] == 4 * 2 + (1 + WINDOW_GAP) - (WINDOW_GAP - 1)    # pixel 1's last group waits for a window
     assert layer_bounds(pairs, 1, 3, True, scan).pops[0] == 6 + 4 * 2  # static: T - 1 repeats a unit
     two = layer_bounds(pairs, 2, 1, False, scan, order=(1, 0))          # channel 0 on lane 1
-    assert (two.pairs[0], two.pops[0], two.scan[0]) == (3, 4, 4 + 1 + WINDOW_GAP)
+    assert (two.pairs[0], two.pops[0], two.scan[0]) == (3, 4, 4 + WINDOW_GAP - (WINDOW_GAP - 1))
     assert two.all_pops[0] == 4 + 2                                     # lane 0: bubbles at both pixels
 
 

@@ -18,14 +18,16 @@ full-width copy of a 576-bit window within its LUT budget, so the core *scans* t
 while the lanes pop earlier *units* (pixel, group) from their queues. Window words with no spike
 (after zero padding) are skipped, so unit ``k``'s scan reads ``R_k = max(1, nz)`` words (``nz``:
 non-zero (pass, word) window words over the ``NP`` passes, ``T`` or the bit planes ``B`` of a
-static input; :func:`scan_cycles`). Scans follow each other back to back (a new pixel's window
-comes :data:`WINDOW_GAP` cycles after the last read of the previous one); a unit's pairs can be
-popped :data:`LAND` cycles after its last read. Each lane pops its own queue: lane ``l`` spends
+static input; :func:`scan_cycles`). Scans follow each other back to back: the core keeps a copy
+of the window and hands the window back to the line buffer when the pixel's last group starts, so
+the next pixel's window comes :data:`WINDOW_GAP` cycles after that start and the next pixel's
+scan starts in the last read, or when its window comes; a unit's pairs can be popped
+:data:`LAND` cycles after its last read. Each lane pops its own queue: lane ``l`` spends
 ``P_l,k = Σ_t max(1, pairs)`` cycles on unit ``k`` (static input: ``max(1, Σ_b pairs) + T - 1``)
 and starts the next unit the cycle after, so lanes drift apart; the scan may run at most
 :data:`IN_FLIGHT` units ahead of the slowest lane (the depth of the lane queues)::
 
-    c_k = max(r_{k-1} + (WINDOW_GAP if unit k starts a pixel else 0),  F_{k-IN_FLIGHT} + 1)
+    c_k = max(r_{k-1},  F_{k-IN_FLIGHT} + 1,  c_{k-1} + WINDOW_GAP if unit k starts a pixel)
     r_k = c_k + R_k                                     (scan start, last read)
     f_l,k = max(f_l,k-1 + 1, r_k + LAND) + P_l,k - 1    (lane l's last pop of unit k)
     F_k = max_l f_l,k;   frame = F_{K-1}                (c_0 = 0; the `busy` cycles of a frame)
@@ -54,7 +56,7 @@ from .layers import bit_planes, current, windows
 
 IN_FLIGHT = 4      # units the window scan may run ahead of the slowest lane (RTL sparse_engine)
 LAND = 5           # cycles from a unit's last window-word read to its first pop
-WINDOW_GAP = 2     # cycles from a pixel's last read to the start of the next pixel's scan (line buffer)
+WINDOW_GAP = 2     # cycles from handing a window back to the line buffer to the next window
 DRAIN = 12         # cycles from the last pop to the emission of a blank pixel (its predecessor is out)
 
 
@@ -193,10 +195,11 @@ def layer_bounds(pairs, lanes, T, static, scan, order=None):
     computed = ~emitted_pixels(words == 0)
     keep = np.repeat(computed, groups, axis=1)[..., None]
     pure = p.sum(axis=0).reshape(n, hw * groups, lanes)
-    reads = (np.maximum(words, 1) * groups + WINDOW_GAP) * computed
+    r = np.maximum(words, 1)
+    reads = (r * (groups - 1) + np.maximum(r, WINDOW_GAP)) * computed   # a pixel's last group waits for the next window
     pops = (lane * keep).sum(axis=1)
-    return LayerBounds((pure * keep).sum(axis=1).max(axis=1), pops.max(axis=1), reads.sum(axis=1) - WINDOW_GAP,
-                       pops.sum(axis=1))
+    return LayerBounds((pure * keep).sum(axis=1).max(axis=1), pops.max(axis=1),
+                       reads.sum(axis=1) - (WINDOW_GAP - 1), pops.sum(axis=1))
 
 
 def emitted_pixels(blank):
@@ -222,6 +225,7 @@ def engine_schedule(lane, reads, groups, blank=None):
     blank = np.zeros((n, k_units // groups), dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
     cached = emitted_pixels(blank)
     emitted = np.zeros(n, dtype=bool)                       # the previous pixel was emitted
+    c_last = np.zeros(n, dtype=np.int64)                    # start of the last scanned pixel's last group
     first = np.zeros(n, dtype=bool)                         # ... was the frame's first blank one
     for px in range(k_units // groups):
         skip = cached[:, px]
@@ -237,10 +241,14 @@ def engine_schedule(lane, reads, groups, blank=None):
         go = ~skip
         for g in range(groups):
             k = px * groups + g
-            c = r + WINDOW_GAP if g == 0 and px else r
+            c = r
+            if g == 0 and px:               # the window comes WINDOW_GAP cycles after the last one was
+                c = np.where(emitted, r + WINDOW_GAP, np.maximum(r, c_last + WINDOW_GAP))   # handed back
             back = started - IN_FLIGHT
             c = np.where(back >= 0, np.maximum(c, fin[rows, np.maximum(back, 0)] + 1), c)
             rr = c + reads[:, k]
+            if g == groups - 1:
+                c_last = np.where(go, c, c_last)
             fn = np.maximum(f + 1, (rr + LAND)[:, None]) + lane[:, k] - 1
             r = np.where(go, rr, r)
             f = np.where(go[:, None], fn, f)

@@ -168,21 +168,25 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     insts = []
 
     # ---- window words: (pass, word) -> WORD bits, plus per-word padding masks ----------------
-    words = [Signal(intbv(0)[W:]) for _ in range(NP * NW)]
-    for p in range(NP):
-        for wi in range(NW):
-            src = []
-            for b in range(W):
-                j = wi * W + b
-                src.append(None if j >= geo.r else (j // C) * P + p * C + j % C)
-            cs = _concat(win.data, src)
-            insts.append(wire(words[p * NW + wi], cs))
-    vmasks = [Signal(intbv(0)[W:]) for _ in range(NW)]
-    if conv:
-        for wi in range(NW):
-            src = [None if wi * W + b >= geo.r else npix * P + (wi * W + b) // C for b in range(W)]
-            cs = _concat(win.data, src)
-            insts.append(wire(vmasks[wi], cs))
+    # A conv core hands the window back to the line buffer when the pixel's last group starts and
+    # reads the words from ``held``, a copy taken when the pixel's first group starts, so the next
+    # window is shifted in during that group's scan (``EARLY``). The flags that pick the words come
+    # from the window itself (a unit starts while it is still there).
+    EARLY = bool(conv)
+    held = Signal(intbv(0)[want_win:]) if EARLY else None
+
+    word_bits = [[None if wi * W + b >= geo.r else ((wi * W + b) // C) * P + p * C + (wi * W + b) % C
+                  for b in range(W)] for p in range(NP) for wi in range(NW)]          # word p*NW + wi
+    mask_bits = [[None if wi * W + b >= geo.r else npix * P + (wi * W + b) // C for b in range(W)]
+                 for wi in range(NW)] if conv else []
+    views = []                                        # (words, vmasks) of the bus, then of ``held``
+    for bus in [win.data] + ([held] if EARLY else []):
+        ws = [Signal(intbv(0)[W:]) for _ in word_bits]
+        vs = [Signal(intbv(0)[W:]) for _ in range(NW)]
+        for sig, bits in list(zip(ws, word_bits)) + list(zip(vs, mask_bits)):
+            insts.append(wire(sig, _concat(bus, bits)))
+        views.append((ws, vs))
+    (words, vmasks), (rwords, rvmasks) = views[0], views[-1]
 
     # ---- controller: scan ---------------------------------------------------------------------------
     # (pass p, word wi) is flat word k = p*NW + wi; a 1-word scan gets a constant-0 second flag
@@ -213,9 +217,15 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     sk_gbase, next_gbase = (Signal(intbv(0, min=0, max=max(2, G * NW))) for _ in range(2))   # g·NW
     sk_framelast, fbar, infr = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     t_lat, t_run = Signal(T.val), Signal(T.val)  # T, latched when a frame's first unit starts
-    # pixels taken / started, modulo 2·NB: pixel p + 2·NB cannot start before p is taken, so
-    # ``lastv`` (a frame's last pixel, from the window) needs 2·NB entries, the slots NB
-    cb, pw = Signal(modbv(0)[PPB + 1:]), Signal(modbv(0)[PPB + 1:])
+    # pixels taken / started, modulo 2**PXB: ``lastv`` and ``blankv`` (a pixel's last and blank flags,
+    # from its window) hold an entry per pixel started and not yet taken. The lanes write at most
+    # IN_FLIGHT units ahead of the slowest, but a conv core starts pixels as fast as every second
+    # cycle (``EARLY``) while a finished pixel spends about a dozen cycles in the lane pipelines
+    # before it is taken: 32 entries hold every pixel in between (the buffers are the tag modulo NB);
+    # ``px_room`` stops the scan before a tag is reused, so this holds by construction
+    PXB = max(PPB + 1, 5 if EARLY else 0)
+    cb, pw = Signal(modbv(0)[PXB:]), Signal(modbv(0)[PXB:])
+    px_room = Signal(bool(0))
     su, landed = Signal(modbv(0)[UB:]), Signal(modbv(0)[UB:])      # units started / landed, mod 8
     sk_tag = Signal(intbv(0)[TAG_BITS:])
     land = Signal(intbv(0)[LAND - 1:])             # last reads on their way to the lane FIFOs
@@ -289,31 +299,52 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         sk_p.next = P_ROM[int(cur_idx)]
 
     @always_comb
+    def px_comb():
+        d = modbv(0)[PXB:]
+        d[:] = pw - cb
+        px_room.next = d < (1 << PXB) - 1
+
+    @always_comb
     def ctrl_comb():
         last_read.next = sk_state and cur_last
-        gate.next = run and win.valid and all_room and not fbar
+        gate.next = run and win.valid and all_room and not fbar and px_room
         fin.next = fbar and all_idle and pw == cb       # popped and taken: the next frame may start
         sc_rd.next = sk_state and not sk_null
         sc_addr.next = sk_gbase + sk_wi                  # adders, not a multiplier (no DSP)
         busy.next = sk_state or not all_idle or hold
 
+    # a pixel's next group starts in its previous group's last read cycle; so does the next pixel in
+    # a conv core (``EARLY``), unless it is blank or the next frame's
     @always_comb
-    def start_comb():       # a pixel's next group starts in its previous group's last read cycle
-        start.next = gate and ((not sk_state and not blank_px) or (cur_last and sk_g != G - 1))
+    def start_comb():
+        start.next = gate and ((not sk_state and not blank_px) or (cur_last and (
+            sk_g != G - 1 or (EARLY and not blank_px and not sk_framelast))))
 
-    @always_comb
-    def ready_comb():       # the window is consumed with its last group's last read, or emitted blank
-        win.ready.next = (run and sk_state and cur_last and sk_g == G - 1) or emit
+    if EARLY:
+        @always_comb
+        def ready_comb():   # the window goes back when its last group starts, or is emitted blank
+            win.ready.next = (start and next_g == G - 1) or emit
+    else:
+        @always_comb
+        def ready_comb():   # the window is consumed with its last group's last read
+            win.ready.next = (run and sk_state and cur_last and sk_g == G - 1) or emit
 
     wsel = Signal(intbv(0)[W:])
     if conv:
         @always_comb
         def word_sel():
-            wsel.next = words[cur_idx] & vmasks[sk_wi]
+            wsel.next = rwords[cur_idx] & rvmasks[sk_wi]
     else:
         @always_comb
         def word_sel():
-            wsel.next = words[cur_idx]
+            wsel.next = rwords[cur_idx]
+
+    if EARLY:
+        @always(glbl.clk.posedge)
+        def hold_window():
+            if run and start and next_g == 0:
+                held.next = win.data
+        insts.append(hold_window)
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
     def scan_seq():
@@ -450,7 +481,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     # a pixel is complete when every lane has written its last group's slot; pixels leave in order
     # through ``o_reg``. The scan runs at most IN_FLIGHT units ahead, so NB buffers hold every pixel
     # a lane can write before the oldest is taken; while that one waits for ``out``, all freezes.
-    lastv = Signal(intbv(0)[1 << (PPB + 1):])
+    lastv = Signal(intbv(0)[1 << PXB:])
     fulls, cats = [], []
     hw = list(range(geo.co))                  # hw[co]: the hardware channel of model channel co
     if geo.order is not None:
@@ -481,7 +512,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
         c_last.next = lastv[cb]
         out.data.next = o_reg
 
-    blankv = Signal(intbv(0)[1 << (PPB + 1):])
+    blankv = Signal(intbv(0)[1 << PXB:])
     cache = Signal(intbv(0)[out.data_w:])
 
     @always_seq(glbl.clk.posedge, reset=glbl.rst)
@@ -512,7 +543,7 @@ def sparse_engine(glbl, win, out, wport, T, busy, geo, images, npix, conv, probe
     if pairs is not None:
         insts.append(frame_popcount(glbl, run, _vector(popped), fin, pairs, L))
     return insts, word_sel, scan_seq, ctrl_comb, start_comb, ready_comb, npass, pass_mask, \
-        scan_src, blank_comb, hold_comb, emit_comb, rom_wi, rom_p, t_frame, wbase, wdata, wacc, out_comb, out_seq
+        scan_src, blank_comb, hold_comb, emit_comb, px_comb, rom_wi, rom_p, t_frame, wbase, wdata, wacc, out_comb, out_seq
 
 
 @block

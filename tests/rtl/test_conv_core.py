@@ -128,12 +128,15 @@ def test_conv_core_golden_and_cycles(enc, lanes, wd, sd):
     assert busy == int(expected_cycles(spec, model, x, lanes).sum())
 
 
-@pytest.mark.parametrize("enc,lanes", [("events", 1), ("events", 2), ("bitplane", 1)])
-def test_conv_core_runtime_T1_back_to_back_units(enc, lanes):
+@pytest.mark.parametrize("enc,lanes,groups,sd", [("events", 1, 2, 0.3), ("events", 2, 2, 0.3), ("bitplane", 1, 2, 0.3),
+                                                 ("events", 3, 1, 0.15), ("events", 1, 1, 0.15)])
+def test_conv_core_runtime_T1_back_to_back_units(enc, lanes, groups, sd):
     """Runtime T = 1 < Tmax: one-cycle pops of the next pixel must not overwrite a pixel's output
-    slots before the pixel's word is captured (a regression: the capture was one cycle late)."""
-    spec = small_spec(encoding=enc, c=2 if enc == "events" else 1, co=2 * lanes, bits=3)
-    model, x = make_case(spec, 0.4, 0.3, seed=21, frames=4)
+    slots before the pixel's word is captured (a regression: the capture was one cycle late); with
+    one group a pixel starts every second cycle, so more pixels are started and not yet taken than
+    the pixel buffers hold (a regression: their flags were overwritten and the core stopped)."""
+    spec = small_spec(encoding=enc, c=2 if enc == "events" else 1, co=groups * lanes, bits=3)
+    model, x = make_case(spec, 0.4, sd, seed=21, frames=4)
     x = x[:, :1] if enc == "events" else x
     got, errors, busy = simulate(spec, model, x, lanes, T=1)
     check(spec, model, x, got, errors, T=1)
