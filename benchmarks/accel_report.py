@@ -224,7 +224,7 @@ def main(argv=None):
               f"| speed-up over dense | {dense / interval:.1f}× |"]
     lines += ["", "What limits each layer (engine model, means per frame): the busiest lane's matched pairs and "
               "its pops (pairs plus one bubble cycle for each step without a pair), and the window scan "
-              "(every group of a pixel re-reads the window's non-zero words, plus the gaps between windows). "
+              "(every group of a pixel re-reads the window's non-zero words; a pixel's last group takes at least the 2 cycles the next window needs). "
               "The engine needs at least the larger of the two; more lanes shorten the pops, and the scan only where they leave fewer groups. "
               "`next lanes`: the next lane count that saves a group, its engine cycles (channels balanced) "
               "and the LUTs it adds (`lane_luts`).", "",

@@ -30,12 +30,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load_run(path):
-    """``(model, report)`` of a training output folder or of a ``.dsm`` with its report beside it."""
+    """``(model, report)`` of a training output folder or of a ``.dsm`` with its report beside it. A
+    run exported before hidden channels were ordered for the scan (no ``channel_order`` in its
+    report) is ordered here as the export does now, so that every run is costed alike."""
     from dualspike import bitmap
+    from dualspike.channel_order import SAMPLES, order_for_scan
+    from dualspike.data import default_mnist, spread
     dsm = os.path.join(path, "model.dsm") if os.path.isdir(path) else path
     rep = os.path.join(path, "report.json") if os.path.isdir(path) else dsm[:-len(".dsm")] + ".report.json"
     with open(rep) as f:
-        return bitmap.load(dsm), json.load(f)
+        model, report = bitmap.load(dsm), json.load(f)
+    if "channel_order" not in report.get("int", {}):
+        model, _ = order_for_scan(model, spread(default_mnist("test")[0], SAMPLES))
+    return model, report
 
 
 def nonzeros_per_channel(model):

@@ -24,6 +24,7 @@ from . import golden
 from .golden.layers import windows
 
 WIDTHS = (32, 64)    # the mask word widths the accelerator generator builds (rtl.resources.LANE_LUTS)
+SAMPLES = 64         # sample inputs the windows are measured on (export, ``dualspike order``)
 
 
 def layer_windows(model, x, T=None):

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 from . import bitmap, golden
+from .channel_order import SAMPLES as ORDER_SAMPLES
 from .errors import DualspikeError, MissingExtraError
 from .model import random_model
 from .spec import BUILTIN, builtin
@@ -205,7 +206,7 @@ def build_parser():
                                    "this on export; use it for a model exported elsewhere.")
     s.add_argument("file", help="a .dsm weight file")
     s.add_argument("-o", "--output", required=True, help="output .dsm path")
-    s.add_argument("--samples", type=int, default=64,
+    s.add_argument("--samples", type=int, default=ORDER_SAMPLES,
                    help="sample inputs the windows are measured on (MNIST test digits for an MNIST-shaped "
                         "model, else seeded random inputs)")
     s.set_defaults(func=cmd_order)

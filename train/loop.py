@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from dualspike import golden
-from dualspike.channel_order import order_for_scan
+from dualspike.channel_order import SAMPLES as ORDER_SAMPLES, order_for_scan
 from dualspike.data import spread
 from dualspike.errors import DualspikeError, InputError
 from dualspike.golden.encode import check_input
@@ -23,7 +23,6 @@ from .models import SpikingNet
 
 CHECKPOINT_FORMAT = "dualspike-train-checkpoint"
 CHECKPOINT_VERSION = 1
-ORDER_SAMPLES = 64     # test inputs (spread over the set) on which the exported model's hidden channels are ordered for the scan
 
 
 class CheckpointError(DualspikeError, ValueError):

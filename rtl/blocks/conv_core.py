@@ -1,12 +1,9 @@
 """Conv layer core: line buffer + sparse engine with ``L`` lanes (output-channel parallelism).
 
 3×3, stride 1, zero padding 1, then LIF (DESIGN.md §2-3). Loop order inside the core: pixel →
-output-channel group → t → matched pairs; a frame costs (``busy`` cycles, no input starvation)::
-
-    S_0 + Σ_{k<K-1} max(S_{k+1}, P_k) + P_{K-1},   K = H·W·ceil(Co/L),
-    S_k = (non-zero words of the unit's window over its NP passes) + 4
-
-(see :mod:`dualspike.rtl.blocks.sparse_engine` and :func:`dualspike.golden.cost.layer_cycles`).
+output-channel group → t → matched pairs; a frame costs (``busy`` cycles, no input starvation)
+the engine schedule of :mod:`dualspike.rtl.blocks.sparse_engine`
+(:func:`dualspike.golden.cost.engine_schedule`, via :func:`~dualspike.golden.cost.layer_cycles`).
 
 Parameters: ``geo`` (:func:`~dualspike.rtl.weight_image.core_geometry`), ``images`` (initial RAM
 contents per lane or None).

@@ -15,7 +15,11 @@ depth of the lane FIFOs) and stops at a frame's end until every lane has finishe
 high on exactly those cycles (scanning, or a started unit not yet popped by every lane).
 
 Lanes write their results into one of ``NB`` pixel buffers (:func:`pixel_buffers`); a pixel
-whose every lane has written leaves through the output register in order. The scan reads only
+whose every lane has written leaves through the output register in order (32 pixel tags; the
+scan stops before it would reuse one). A conv core copies a pixel's window when its first group
+starts and hands the window back when its last group starts, so the next pixel starts in that
+group's last read (:data:`~dualspike.golden.cost.WINDOW_GAP` after the hand-back at the earliest,
+as the line buffer shifts). The scan reads only
 the window words that hold a spike: when a unit starts, a flag per (pass, word)
 (``word & padding != 0``) is loaded into ``pend``; each cycle the lowest pending word is picked
 (log-depth prefix-OR, no carry chain), read by every lane, and cleared. A unit's first word
@@ -30,7 +34,9 @@ Ports:
 ==========  ====  ===============================================================================
 win         in    window stream: ``npix`` pixels × ``NP·C`` bits (pass p, channel c at bit
                   ``p*C + c`` of a pixel) [+ 9 tap-valid bits for conv]; held (valid) while the
-                  engine scans it, consumed (ready) after the last group's last word is read
+                  engine scans it, consumed (ready) when the pixel's last group starts (a conv
+                  core reads the words from its copy) or, in an fc core, with that group's last
+                  read
 out         out   one beat per pixel: spikes (``Tmax·Co`` bits, bit ``t*Co + co``) or readout
                   (``32·Co`` bits, int32 per channel); ``last`` on the frame's last pixel
 wport       in    :class:`~dualspike.rtl.interfaces.WeightPort`
