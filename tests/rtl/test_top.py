@@ -145,6 +145,19 @@ def test_layer_pair_counters_match_golden(case):
     assert got == [int(l.pairs[0]) for l in r.stats.layers]
 
 
+def _run_with_engine_stats(case, seed, input_seed, n):
+    """Run ``n`` inputs through the build with ``_model(spec, seed)`` loaded; returns ``(spec, sim,
+    x, stats)``, ``stats`` the golden engine cost model of the build (lanes, words, orders)."""
+    name, spec, sim = case
+    model = _model(spec, seed)
+    sim.reset()
+    sim.load_weights(model)
+    x = _inputs(spec, input_seed, n)
+    sim.run_frames(x)
+    d = sim.description
+    return spec, sim, x, golden.run(model, x, lanes=LANES[name], word=d.word, order=d.order).stats
+
+
 def test_layer_busy_counters_count_the_engine_model_cycles(case):
     """LAYERi_BUSY counts the cycles each core works, and CLEAR_COUNTERS zeroes them. Over a
     batch, the first layer's count is the engine cost model's cycles of its frames (golden
@@ -152,15 +165,9 @@ def test_layer_busy_counters_count_the_engine_model_cycles(case):
     frame). A later core waits for the pixels of the core before it, which the per-layer model does
     not see: its lanes finish a pixel while its scan waits for the next window, so it counts at
     least the model's cycles."""
-    name, spec, sim = case
-    model = _model(spec, 5)
-    sim.reset()
-    sim.load_weights(model)
-    x = _inputs(spec, 13, 20)
-    sim.run_frames(x)
+    spec, sim, x, st = _run_with_engine_stats(case, 5, 13, 20)
     sim.step(2000)
     got = [sim.read(f"LAYER{i}_BUSY") for i in range(len(spec.layers))]
-    st = golden.run(model, x, lanes=LANES[name], word=sim.description.word, order=sim.description.order).stats
     want = [int(l.cycles.sum()) for l in st.layers]
     assert abs(got[0] - want[0]) <= len(x), (got, want)
     assert all(g >= w - len(x) for g, w in zip(got, want)), (got, want)
@@ -173,14 +180,8 @@ def test_cycles_per_frame_bounded_by_engine_model(case):
     """Small frames: the interval is at least the scan-aware engine model (the slowest core) and
     at most 1.5× it (per-frame fill/flush overhead of tiny maps); the 5 % comparison with the golden
     cost model runs on MNIST in test_top_mnist.py, where frames are long enough to matter."""
-    name, spec, sim = case
-    model = _model(spec, 4)
-    sim.reset()
-    sim.load_weights(model)
-    x = _inputs(spec, 11, 60)
-    sim.run_frames(x)
-    engine = float(golden.run(model, x, lanes=LANES[name], word=sim.description.word,
-                              order=sim.description.order).stats.frame_cycles.mean())
+    _, sim, _, st = _run_with_engine_stats(case, 4, 11, 60)
+    engine = float(st.frame_cycles.mean())
     assert 0.95 * engine <= sim.interval <= 1.5 * engine, (sim.interval, engine)
 
 
