@@ -16,8 +16,8 @@ from dualspike.golden.cost import (channel_work, lane_order, layer_bounds, layer
 from dualspike.golden.encode import encode
 from dualspike.golden.layers import receptive_field_matrix
 
-from .resources import (LANE_LUTS, LUT_BUDGET, WORD_AUTO, WORD_DEFAULT, build_words, default_capacities,
-                        estimate_resources, fits, lane_luts, memory_bram36)
+from .resources import (LANE_LUTS, WORD_AUTO, WORD_DEFAULT, build_words, default_capacities,
+                        estimate_resources, fits, lane_luts, lut_limit, memory_bram36)
 from .weight_image import core_geometry
 
 FIFO_CHOICES = 6   # auto_lanes tries LUT RAM for the lane FIFOs of up to this many layers (2^6 placements)
@@ -136,7 +136,7 @@ def auto_lanes(model, board="pynq-z2", x=None, capacities=None, t_max=None, word
     def placement(lanes, words):
         """The lane-FIFO placement with the fewest LUTs that fits, or None: every choice of LUT RAM
         for the (at most :data:`FIFO_CHOICES`) layers whose FIFOs hold the most block RAM."""
-        if estimate_resources(spec, lanes, caps, t_max, words)["luts"] > LUT_BUDGET * BOARDS[board]["luts"]:
+        if estimate_resources(spec, lanes, caps, t_max, words)["luts"] > lut_limit(board):
             return None                                   # LUT RAM only adds LUTs
         fifo_bram = [lanes[i] * memory_bram36(*lane_memories(core_geometry(
             spec, i, lanes[i], word=words[i], tmax=t_max))[0]) for i in range(n)]
