@@ -3,7 +3,7 @@ vs the cost model. The trained model (dualspike/pretrained/scnn5-mnist.dsm) when
 random 6 %-dense one, on the board builds ``auto`` chooses (lanes, mask word widths and lane-FIFO
 placement per layer, from 64 test digits as the demo does): pynq-z2 on ``DUALSPIKE_MNIST_FRAMES``
 digits (default 1,000, spread over the classes; it converts in about 20 s and compiles in about 2
-minutes) and kv260 (lanes 10,32,11,6,1 for the shipped model, some FIFOs in LUT RAM) on
+minutes) and kv260 (some of its lane FIFOs in LUT RAM for the shipped model) on
 ``DUALSPIKE_KV260_FRAMES`` (default 200; it compiles in about 2.5 minutes). Frames are split over the CPUs
 (``rtl.sim.run_frames_parallel``): about 0.3-0.8 s per frame per core."""
 import os
