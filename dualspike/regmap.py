@@ -81,8 +81,8 @@ def registers(num_layers):
         regs.append(Register(f"LAYER{i}_PAIRS", base + 4, RO, 0,
                              f"matched (spike, non-zero weight) pairs of layer {i} in the last frame"))
         regs.append(Register(f"LAYER{i}_BUSY", base + 8, RO, 0,
-                             f"cycles layer {i}'s core has worked (scanning or popping; not waiting for input "
-                             f"or for room at its output) since the last clear; wraps at 2^32"))
+                             f"cycles layer {i}'s core was busy (scanning, popping, or holding a pixel for its "
+                             f"output; not waiting for input) since the last clear; wraps at 2^32"))
     return regs
 
 
