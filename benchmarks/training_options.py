@@ -35,13 +35,13 @@ def load_run(path):
     report) is ordered here as the export does now, so that every run is costed alike."""
     from dualspike import bitmap
     from dualspike.channel_order import SAMPLES, order_for_scan
-    from dualspike.data import default_mnist, spread
+    from dualspike.data import sample_inputs
     dsm = os.path.join(path, "model.dsm") if os.path.isdir(path) else path
     rep = os.path.join(path, "report.json") if os.path.isdir(path) else dsm[:-len(".dsm")] + ".report.json"
     with open(rep) as f:
         model, report = bitmap.load(dsm), json.load(f)
     if "channel_order" not in report.get("int", {}):
-        model, _ = order_for_scan(model, spread(default_mnist("test")[0], SAMPLES))
+        model, _ = order_for_scan(model, sample_inputs(model.spec, SAMPLES))
     return model, report
 
 

@@ -65,6 +65,21 @@ def scan_words(win, order=None, widths=WIDTHS):
     return int(sum(np.count_nonzero(_word_counts(win, order, w)) for w in widths))
 
 
+def _swap(cnt, d, a, b, c, word):
+    """Swapping the channels at positions ``a`` and ``b`` (``d`` = the window bits of ``b``'s channel
+    less ``a``'s, ``[K, taps]``), for the spikes per ``word``-bit word ``cnt`` (``[K, NW]``): the
+    affected word columns, their new counts and the words saved."""
+    moves = [((t * c + a) // word, (t * c + b) // word, t) for t in range(d.shape[1])]
+    moves = [m for m in moves if m[0] != m[1]]
+    cols = sorted({m[0] for m in moves} | {m[1] for m in moves})
+    at = {col: j for j, col in enumerate(cols)}
+    sub = cnt[:, cols].copy()
+    for wa, wb, t in moves:
+        sub[:, at[wa]] += d[:, t]
+        sub[:, at[wb]] -= d[:, t]
+    return cols, sub, np.count_nonzero(cnt[:, cols]) - np.count_nonzero(sub)
+
+
 def best_order(win, widths=WIDTHS, sweeps=2):
     """The channel order of ``win`` (``[K, taps, C]``) with the fewest :func:`scan_words`: the
     best of the given order and the channels sorted by firing rate (ascending, descending), then
@@ -80,25 +95,10 @@ def best_order(win, widths=WIDTHS, sweeps=2):
         for a in range(c - 1):
             for b in range(a + 1, c):
                 d = win[:, :, order[b]].astype(np.int16) - win[:, :, order[a]]     # [K, taps]
-                trial, gain = [], 0
-                for cnt, w in zip(counts, widths):
-                    moves = [((t * c + a) // w, (t * c + b) // w, t) for t in range(taps)]
-                    moves = [m for m in moves if m[0] != m[1]]
-                    if not moves:
-                        trial.append(None)
-                        continue
-                    cols = sorted({m[0] for m in moves} | {m[1] for m in moves})
-                    at = {col: j for j, col in enumerate(cols)}
-                    sub = cnt[:, cols].copy()
-                    for wa, wb, t in moves:
-                        sub[:, at[wa]] += d[:, t]
-                        sub[:, at[wb]] -= d[:, t]
-                    gain += np.count_nonzero(cnt[:, cols]) - np.count_nonzero(sub)
-                    trial.append((cols, sub))
-                if gain > 0:
-                    for cnt, tr in zip(counts, trial):
-                        if tr is not None:
-                            cnt[:, tr[0]] = tr[1]
+                trials = [_swap(cnt, d, a, b, c, w) for cnt, w in zip(counts, widths)]
+                if sum(gain for _, _, gain in trials) > 0:
+                    for cnt, (cols, sub, _) in zip(counts, trials):
+                        cnt[:, cols] = sub
                     order[a], order[b] = order[b], order[a]
                     improved = True
         if not improved:

@@ -170,4 +170,3 @@ def sample_inputs(spec, n, seed=0):
         except DataError:                                      # the digits cannot be read: noise
             pass
     return rng.integers(0, 256, (n, c, h, w), dtype=np.uint8)
-
